@@ -1,0 +1,226 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from mptt.models import MPTTModel, TreeForeignKey
+
+from .querysets import ArticleQuerySet, CommentManager
+
+COMMENT_BODY_MAX_LENGTH = 5000
+AUTHOR_NAME_MAX_LENGTH = 50
+
+
+class Article(models.Model):
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+    lead = models.TextField(_("lead"), blank=True)
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    published_at = models.DateTimeField(_("published"), default=timezone.now, db_index=True)
+    comments_open = models.BooleanField(_("comments open"), default=True)
+    # The highest comment number handed out; new comments take the next one under this row's
+    # lock, so numbers stay unique and gap-free in posting order.
+    last_comment_number = models.PositiveIntegerField(default=0, editable=False)
+    # Set on articles loaded by import_seeds: the seed's file name without its extension.
+    import_ref = models.CharField(
+        _("import reference"), max_length=200, unique=True, null=True, blank=True, editable=False
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-published_at", "-pk")
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:article_detail", kwargs={"slug": self.slug})
+
+
+class Paragraph(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="paragraphs")
+    position = models.PositiveIntegerField(_("position"))
+    text = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ("article", "position")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("article", "position"), name="paragraph_unique_position"
+            ),
+        ]
+        verbose_name = _("paragraph")
+        verbose_name_plural = _("paragraphs")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ImageCredit(models.Model):
+    class Role(models.TextChoices):
+        INLINE = "inline", _("image in the body")
+        FEATURED = "featured", _("featured image")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="image_credits")
+    role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.INLINE)
+    # An inline image stands after the paragraph with this position (0: before the first one).
+    after_paragraph = models.PositiveIntegerField(_("after paragraph"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=200)
+    licence = models.CharField(_("licence"), max_length=100)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("article", "role", "after_paragraph", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=["inline", "featured"]),
+                name="imagecredit_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role="inline", after_paragraph__isnull=False)
+                    | models.Q(role="featured", after_paragraph__isnull=True)
+                ),
+                name="imagecredit_inline_has_place",
+            ),
+            models.UniqueConstraint(
+                fields=("article",),
+                condition=models.Q(role="featured"),
+                name="imagecredit_one_featured_per_article",
+            ),
+        ]
+        verbose_name = _("image credit")
+        verbose_name_plural = _("image credits")
+
+    def __str__(self) -> str:
+        return " ".join(part for part in (self.source, "/", self.licence, self.subject) if part)
+
+
+class Link(models.Model):
+    class Kind(models.TextChoices):
+        REFERENCE = "reference", _("reference")
+        RELATED = "related", _("related article")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    position = models.PositiveIntegerField(_("position"))
+    title = models.CharField(_("title"), max_length=300)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ("article", "kind", "position")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["reference", "related"]), name="link_kind_valid"
+            ),
+            models.UniqueConstraint(
+                fields=("article", "kind", "position"), name="link_unique_position"
+            ),
+        ]
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Comment(MPTTModel):
+    """A comment on an article; each top-level comment is the root of its own tree.
+
+    Tree writes must go through ``articles.services``: django-mptt takes no locks, and concurrent
+    writes to one tree would corrupt its nested sets.
+    """
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", _("published")
+        HIDDEN = "hidden", _("hidden")
+        REMOVED = "removed", _("removed")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
+    parent = TreeForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("reply to"),
+    )
+    number = models.PositiveIntegerField(_("number"))
+    body = models.TextField(_("body"), max_length=COMMENT_BODY_MAX_LENGTH)
+    author_name = models.CharField(_("name"), max_length=AUTHOR_NAME_MAX_LENGTH, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("posted"), default=timezone.now)
+    # Set on comments loaded by import_seeds: the comment's place (1…N) in its seed, which
+    # re-imports match on.
+    seed_index = models.PositiveIntegerField(_("place in the seed"), null=True, editable=False)
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.PUBLISHED, db_index=True
+    )
+    moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moderated by"),
+    )
+    moderation_reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    objects = CommentManager()
+
+    class MPTTMeta:
+        order_insertion_by: list[str] = []
+
+    class Meta:
+        ordering = ("tree_id", "lft")
+        indexes = [
+            # django-mptt declares this index in a way makemigrations does not see.
+            models.Index(fields=("tree_id", "lft"), name="comment_tree_lft_idx"),
+            models.Index(fields=("article", "tree_id", "lft"), name="comment_article_tree_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=("article", "number"), name="comment_unique_number"),
+            models.UniqueConstraint(
+                fields=("article", "seed_index"), name="comment_unique_seed_index"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["published", "hidden", "removed"]),
+                name="comment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lft__lt=models.F("rght")), name="comment_lft_lt_rght"
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("body"), COMMENT_BODY_MAX_LENGTH),
+                name="comment_body_max_length",
+            ),
+            models.CheckConstraint(
+                condition=GreaterThan(Length("body"), 0), name="comment_body_not_empty"
+            ),
+        ]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.body[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.article.get_absolute_url()}#c{self.number}"
+
+    @property
+    def display_name(self) -> str:
+        return self.author_name or _("Anonymous")
