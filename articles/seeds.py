@@ -170,7 +170,12 @@ def parse_seed(path: Path, lines: list[str]) -> Seed:
         found = marker_of(text)
         if found is None:
             if seed.related:
-                raise SeedError(path, number, "a paragraph after the 関連記事: lines")
+                raise SeedError(
+                    path,
+                    number,
+                    f"a paragraph after the 関連記事: lines (is the '{FEATURED}:' line that ends "
+                    "the article missing?)",
+                )
             seed.paragraphs.append(text)
             continue
         label, value = found

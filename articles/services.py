@@ -57,13 +57,30 @@ def _lock_comment(comment_id: int) -> Comment:
 
 
 def _next_comment_number(article: Article) -> int:
-    # The UPDATE holds the article row's lock until commit, so numbers are handed out one at a time.
-    Article.objects.filter(pk=article.pk).update(last_comment_number=F("last_comment_number") + 1)
-    number = (
-        Article.objects.filter(pk=article.pk).values_list("last_comment_number", flat=True).get()
-    )
+    """Hand out the article's next comment number.
+
+    In a transaction of its own, so that the article row is locked only for this instant and the
+    tree locks alone order the tree writes; a post that fails afterwards leaves a gap.
+    """
+    with transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(
+            last_comment_number=F("last_comment_number") + 1
+        )
+        number = (
+            Article.objects.filter(pk=article.pk)
+            .values_list("last_comment_number", flat=True)
+            .get()
+        )
     article.last_comment_number = number
     return number
+
+
+def _check_same_article(parent: Comment | None, article: Article) -> None:
+    if parent is not None and parent.article_id != article.pk:
+        raise ValidationError(
+            gettext("You can only reply to a comment on the same article."),
+            code="parent_other_article",
+        )
 
 
 def comment_create(
@@ -78,20 +95,18 @@ def comment_create(
 ) -> Comment:
     """Post a comment on the article: a new thread, or the last reply to ``parent``."""
     validate_comment_text(body=body, author_name=author_name)
+    _check_same_article(parent, article)
+    number = _next_comment_number(article)
     with transaction.atomic():
         if parent is None:
             locking.lock_trees([None])
         else:
             parent = _lock_comment(parent.pk)
-            if parent.article_id != article.pk:
-                raise ValidationError(
-                    gettext("You can only reply to a comment on the same article."),
-                    code="parent_other_article",
-                )
+            _check_same_article(parent, article)
         comment = Comment(
             article=article,
             parent=parent,
-            number=_next_comment_number(article),
+            number=number,
             body=body,
             author_name=author_name,
             user=user,

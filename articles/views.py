@@ -6,7 +6,7 @@ from .models import Article, Comment, ImageCredit
 
 
 def article_list(request: HttpRequest) -> HttpResponse:
-    articles = Article.objects.published().with_comment_count()
+    articles = Article.objects.published().with_comment_count().order_by("-published_at", "-pk")
     page = Paginator(articles, 20).get_page(request.GET.get("page"))
     return render(request, "articles/article_list.html", {"page": page})
 

@@ -1,0 +1,47 @@
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from articles import services
+from articles.models import Article, Comment
+
+SEED_NAME = "000_fa0796958162b6f6"
+
+
+@pytest.fixture
+def seed_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped seed and its companion, free to edit."""
+    for suffix in (".txt", ".comments"):
+        shutil.copy(Path(settings.SEEDS_DIR) / f"{SEED_NAME}{suffix}", tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def article(db) -> Article:
+    return Article.objects.create(title="テスト記事", slug="test-article", lead="リード")
+
+
+@pytest.fixture
+def other_article(db) -> Article:
+    return Article.objects.create(title="別の記事", slug="other-article", lead="リード")
+
+
+@pytest.fixture
+def post() -> Callable[..., Comment]:
+    """Post a comment through the services, as the site does."""
+
+    def post(article: Article, body: str = "コメント", parent: Comment | None = None) -> Comment:
+        return services.comment_create(article=article, parent=parent, body=body)
+
+    return post
+
+
+def tree_shape(article: Article) -> str:
+    """The article's comments as indented text ("#number body"), in tree order."""
+    return "\n".join(
+        f"{'  ' * c.level}#{c.number} {c.body.splitlines()[0]}"
+        for c in Comment.objects.filter(article=article).order_by("tree_id", "lft")
+    )
