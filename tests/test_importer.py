@@ -1,5 +1,6 @@
 """import_seeds: import, idempotence, updates, and errors that leave the database unchanged."""
 
+import itertools
 import re
 from io import StringIO
 from pathlib import Path
@@ -51,7 +52,7 @@ def test_import_keeps_the_seed_order_numbers_and_increasing_times(imported):
     comments = list(imported.comments.order_by("number"))
     assert [c.number for c in comments] == list(range(1, 37))
     assert [c.seed_index for c in comments] == list(range(1, 37))
-    assert all(a.created_at < b.created_at for a, b in zip(comments, comments[1:], strict=False))
+    assert all(a.created_at < b.created_at for a, b in itertools.pairwise(comments))
     assert imported.published_at < comments[0].created_at
     assert comments[0].body.startswith("インドは核実験で制裁されたのを")
     assert all(c.author_name == "" and c.status == "published" for c in comments)
@@ -64,7 +65,8 @@ def test_imported_trees_satisfy_the_nested_set_invariants(imported):
     for tree_id in {c.tree_id for c in comments}:
         tree = sorted((c for c in comments if c.tree_id == tree_id), key=lambda c: c.lft)
         assert [c.parent_id for c in tree].count(None) == 1
-        assert tree[0].parent_id is None and tree[0].level == 0
+        assert tree[0].parent_id is None
+        assert tree[0].level == 0
         bounds = sorted([c.lft for c in tree] + [c.rght for c in tree])
         assert bounds == list(range(1, 2 * len(tree) + 1))
         by_pk = {c.pk: c for c in tree}
@@ -100,7 +102,8 @@ def test_edited_companion_moves_comments_on_reimport(imported, seed_dir):
     )
     companion.write_text(text, encoding="utf-8")
     output = run(str(seed_dir))
-    assert "comment 3: moved" in output and "comment 5: moved" in output
+    assert "comment 3: moved" in output
+    assert "comment 5: moved" in output
     comments = {c.seed_index: c for c in imported.comments.all()}
     assert comments[5].parent_id == comments[4].pk
     assert comments[3].parent_id is None
@@ -150,13 +153,15 @@ def test_dry_run_prints_the_tree_and_writes_nothing(db, seed_dir):
     assert "\n      #2 [31-32] 核実験より前の冷戦中" in output
     assert "\n        #3 [33-35] 違うね (+2 lines)" in output
     assert "image after paragraph 2: Mos.ru / CC BY 4.0 スプートニクV" in output
-    assert not Article.objects.exists() and not Comment.objects.exists()
+    assert not Article.objects.exists()
+    assert not Comment.objects.exists()
 
 
 def test_seed_without_companion_is_guessed_and_said_so(db, seed_dir):
     (seed_dir / f"{SEED_NAME}.comments").unlink()
     output = run(str(seed_dir))
-    assert "no companion file" in output and "guessed" in output
+    assert "no companion file" in output
+    assert "guessed" in output
     article = Article.objects.get()
     assert article.comments.count() == 73
     quote = article.comments.get(body__startswith=">まあ、")
@@ -203,7 +208,8 @@ def test_malformed_input_stops_with_file_and_line_and_changes_nothing(
     before = snapshot()
     with pytest.raises(CommandError) as caught:
         run(str(seed_dir))
-    assert where in str(caught.value) and message in str(caught.value)
+    assert where in str(caught.value)
+    assert message in str(caught.value)
     assert snapshot() == before
 
 
@@ -216,7 +222,8 @@ def test_error_in_a_later_comment_rolls_back_the_whole_seed(db, seed_dir):
     # The operator's messages are in the site's language, Japanese.
     with pytest.raises(CommandError, match=r"\.txt:27: コメントは5000文字以内"):
         run(str(seed_dir))
-    assert not Article.objects.exists() and not Comment.objects.exists()
+    assert not Article.objects.exists()
+    assert not Comment.objects.exists()
 
 
 def test_command_exits_non_zero_on_malformed_input(seed_dir, tmp_path):

@@ -97,8 +97,10 @@ def test_real_seed_comment_structure_follows_the_companion(seed):
     quote = by_index[10]
     assert quote.body.startswith(">まあ、ロシア防衛産業の弱体化目的は果たせないけど。")
     assert quote.reply_to == 9  # it quotes comment 9's last sentence
-    assert by_index[19].body.startswith("> クアッド自体を") and by_index[19].reply_to is None
-    assert by_index[3].body.startswith("違うね") and by_index[3].reply_to == 2
+    assert by_index[19].body.startswith("> クアッド自体を")
+    assert by_index[19].reply_to is None
+    assert by_index[3].body.startswith("違うね")
+    assert by_index[3].reply_to == 2
     assert all(c.reply_to is None or c.reply_to < c.index for c in seed.comments)
 
 
