@@ -43,6 +43,15 @@ def validate_comment_text(*, body: str, author_name: str) -> None:
         raise ValidationError(errors)
 
 
+def _defer_nested_set_checks() -> None:
+    """On PostgreSQL, check the nested sets' uniqueness at commit rather than per statement."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SET CONSTRAINTS comment_unique_tree_lft, comment_unique_tree_rght DEFERRED"
+            )
+
+
 def _lock_comment(comment_id: int) -> Comment:
     """Lock the tree holding this comment and return the comment as it stands under that lock."""
     tree_id = Comment.objects.filter(pk=comment_id).values_list("tree_id", flat=True).first()
@@ -159,6 +168,7 @@ def comment_delete(*, comment: Comment) -> int:
     """Delete the comment and every reply under it; return how many comments went."""
     with transaction.atomic():
         comment = _lock_comment(comment.pk)
+        _defer_nested_set_checks()  # django-mptt closes the gap before it deletes the rows
         count = comment.get_descendant_count() + 1
         comment.delete()
     return count
@@ -198,12 +208,7 @@ def comment_trees_rebuild(*, article: Article) -> int:
     with transaction.atomic():
         tree_ids = set(article.comments.values_list("tree_id", flat=True))
         locking.lock_trees([*tree_ids, None])
-        if connection.vendor == "postgresql":
-            # Rows swap places; check the nested-set uniqueness once, at commit.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SET CONSTRAINTS comment_unique_tree_lft, comment_unique_tree_rght DEFERRED"
-                )
+        _defer_nested_set_checks()  # rows swap places
         nodes = list(article.comments.order_by("number"))
         before = {node.pk: _tree_fields(node) for node in nodes}
         children: dict[int | None, list[Comment]] = defaultdict(list)

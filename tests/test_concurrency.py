@@ -1,0 +1,100 @@
+"""Eight posters writing into one article at once leave every tree sound and lose nothing.
+
+Runs on the suite's database: a file-based SQLite database in one pass, PostgreSQL in the other.
+The same test with the tree lock switched off must find damage, which shows it can fail.
+"""
+
+import random
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import close_old_connections, connection, connections
+
+from articles import locking, services
+from articles.integrity import find_tree_problems
+from articles.models import Article, Comment
+
+POSTERS = 8
+POSTS_EACH = 25
+
+
+@dataclass
+class Outcome:
+    posted: dict[int, int | None] = field(default_factory=dict)  # comment pk -> parent pk
+    errors: list[str] = field(default_factory=list)
+
+    def damage(self, article: Article) -> list[str]:
+        """Everything wrong afterwards: errors, lost or misplaced posts, broken trees, numbers."""
+        found = list(self.errors)
+        stored = dict(article.comments.values_list("pk", "parent_id"))
+        for pk, parent_pk in self.posted.items():
+            if pk not in stored:
+                found.append(f"comment {pk} is missing")
+            elif stored[pk] != parent_pk:
+                found.append(f"comment {pk} is under {stored[pk]}, not {parent_pk}")
+        found += [f"tree {t}: {p}" for t, ps in find_tree_problems().items() for p in ps]
+        numbers = list(article.comments.values_list("number", flat=True))
+        if len(numbers) != len(set(numbers)):
+            found.append("comment numbers repeat")
+        return found
+
+
+def post_concurrently(article: Article) -> Outcome:
+    """POSTERS threads each post POSTS_EACH comments: mostly replies into two busy threads."""
+    roots = [services.comment_create(article=article, body=f"スレ{n}") for n in (1, 2)]
+    targets = [root.pk for root in roots]
+    outcome = Outcome()
+    guard = threading.Lock()
+    start = threading.Barrier(POSTERS)
+
+    def poster(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            start.wait()
+            for n in range(POSTS_EACH):
+                with guard:
+                    parent_pk = None if rng.random() < 0.2 else rng.choice(targets)
+                parent = Comment(pk=parent_pk, article=article) if parent_pk else None
+                try:
+                    comment = services.comment_create(
+                        article=article, parent=parent, body=f"poster {seed} post {n}"
+                    )
+                except Exception as error:  # noqa: BLE001 - every failure counts as damage
+                    with guard:
+                        outcome.errors.append(f"{type(error).__name__}: {error}")
+                    continue
+                with guard:
+                    outcome.posted[comment.pk] = parent_pk
+                    targets.append(comment.pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=poster, args=(seed,)) for seed in range(POSTERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in threads), "posters hung"
+    close_old_connections()
+    return outcome
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posters_keep_every_tree_sound(article):
+    outcome = post_concurrently(article)
+    assert outcome.damage(article) == []
+    assert len(outcome.posted) == POSTERS * POSTS_EACH
+    assert sorted(article.comments.values_list("number", flat=True)) == list(
+        range(1, POSTERS * POSTS_EACH + 3)
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_tree_lock_the_same_test_finds_damage(article, monkeypatch):
+    monkeypatch.setattr(locking, "lock_trees", lambda tree_ids: None)
+    if connection.vendor == "sqlite":
+        # On SQLite the lock is the IMMEDIATE transaction; new connections read these options.
+        monkeypatch.setitem(connection.settings_dict["OPTIONS"], "transaction_mode", "DEFERRED")
+    outcome = post_concurrently(article)
+    assert outcome.damage(article) != []

@@ -1,0 +1,183 @@
+"""The comment services: every tree write, validated, keeping the trees sound."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+
+from articles import services
+from articles.integrity import find_tree_problems
+from articles.models import Comment
+
+from .conftest import tree_shape
+
+
+@pytest.fixture
+def thread(article, post):
+    """#1 with replies #2 (itself answered by #3) and #4; #5 a second thread."""
+    first = post(article, "一")
+    second = post(article, "二", parent=first)
+    post(article, "三", parent=second)
+    post(article, "四", parent=first)
+    post(article, "五")
+    return article
+
+
+def numbered(article) -> dict[int, Comment]:
+    return {c.number: c for c in article.comments.all()}
+
+
+def test_replies_nest_under_their_parents_in_posting_order(thread):
+    assert tree_shape(thread) == "#1 一\n  #2 二\n    #3 三\n  #4 四\n#5 五"
+    assert find_tree_problems() == {}
+
+
+def test_reply_through_a_stale_parent_instance_still_lands_right(thread, post):
+    stale = numbered(thread)[2]
+    post(thread, "六", parent=numbered(thread)[1])  # shifts #2's tree fields in the database
+    post(thread, "七", parent=stale)
+    assert tree_shape(thread) == "#1 一\n  #2 二\n    #3 三\n    #7 七\n  #4 四\n  #6 六\n#5 五"
+    assert find_tree_problems() == {}
+
+
+def test_numbers_count_up_per_article(thread, other_article, post):
+    assert post(other_article).number == 1
+    assert post(thread).number == 6
+
+
+def test_reply_to_another_articles_comment_is_refused(thread, other_article, post):
+    with pytest.raises(ValidationError) as caught:
+        post(other_article, "横から", parent=numbered(thread)[1])
+    assert caught.value.code == "parent_other_article"
+    assert not other_article.comments.exists()
+
+
+def test_reply_to_a_deleted_comment_is_refused(thread, post):
+    parent = numbered(thread)[5]
+    services.comment_delete(comment=parent)
+    with pytest.raises(ValidationError) as caught:
+        post(thread, "返信", parent=parent)
+    assert caught.value.code == "comment_missing"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [("", "body_empty"), ("   \n ", "body_empty"), ("あ" * 5001, "body_too_long")],
+)
+def test_bad_bodies_are_refused_before_anything_is_written(article, body, code):
+    with pytest.raises(ValidationError) as caught:
+        services.comment_create(article=article, body=body)
+    assert caught.value.error_dict["body"][0].code == code
+    article.refresh_from_db()
+    assert article.last_comment_number == 0
+
+
+def test_database_refuses_an_overlong_body_written_around_the_services(thread):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Comment.objects.filter(number=1).update(body="x" * 5001)
+
+
+def test_move_takes_the_subtree_along(thread):
+    comments = numbered(thread)
+    services.comment_move(comment=comments[2], parent=comments[5])
+    assert tree_shape(thread) == "#1 一\n  #4 四\n#5 五\n  #2 二\n    #3 三"
+    services.comment_move(comment=comments[2], parent=None)
+    assert tree_shape(thread) == "#1 一\n  #4 四\n#5 五\n#2 二\n  #3 三"
+    services.comment_move(comment=comments[5], parent=comments[3])
+    assert tree_shape(thread) == "#1 一\n  #4 四\n#2 二\n  #3 三\n    #5 五"
+    assert find_tree_problems() == {}
+
+
+def test_move_under_its_own_reply_or_to_another_article_is_refused(thread, other_article, post):
+    comments = numbered(thread)
+    with pytest.raises(ValidationError) as caught:
+        services.comment_move(comment=comments[1], parent=comments[3])
+    assert caught.value.code == "move_into_own_subtree"
+    elsewhere = post(other_article)
+    with pytest.raises(ValidationError) as caught:
+        services.comment_move(comment=comments[2], parent=elsewhere)
+    assert caught.value.code == "parent_other_article"
+    assert tree_shape(thread) == "#1 一\n  #2 二\n    #3 三\n  #4 四\n#5 五"
+
+
+def test_delete_removes_the_whole_subtree_and_says_how_many(thread):
+    assert services.comment_delete(comment=numbered(thread)[2]) == 2
+    assert tree_shape(thread) == "#1 一\n  #4 四\n#5 五"
+    assert find_tree_problems() == {}
+
+
+def test_removed_comment_keeps_its_replies_and_the_record(thread):
+    moderator = get_user_model().objects.create_user("mod")
+    removed = services.comment_set_status(
+        comment=numbered(thread)[2],
+        status=Comment.Status.REMOVED,
+        moderator=moderator,
+        reason="荒らし",
+    )
+    assert (removed.status, removed.moderated_by, removed.moderation_reason) == (
+        "removed",
+        moderator,
+        "荒らし",
+    )
+    assert removed.moderated_at is not None
+    assert tree_shape(thread) == "#1 一\n  #2 二\n    #3 三\n  #4 四\n#5 五"
+    assert Comment.objects.visible().filter(number=3).exists()
+
+
+def test_tree_index_is_in_the_migrations_and_the_database(db):
+    state = MigrationLoader(connection).project_state()
+    indexes = state.models["articles", "comment"].options["indexes"]
+    assert ["tree_id", "lft"] in [list(index.fields) for index in indexes]
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "articles_comment")
+    assert any(c["index"] and c["columns"] == ["tree_id", "lft"] for c in constraints.values())
+
+
+@pytest.mark.postgresql
+def test_postgresql_guards_the_nested_sets_with_constraints(thread):
+    from django.db import IntegrityError, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass of the suite")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, condeferrable FROM pg_constraint WHERE conname LIKE 'comment_%%'"
+        )
+        found = dict(cursor.fetchall())
+    assert found["comment_unique_tree_lft"] is True
+    assert found["comment_unique_tree_rght"] is True
+    comments = numbered(thread)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Comment.objects.filter(pk=comments[4].pk).update(lft=comments[2].lft)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Comment.objects.filter(pk=comments[4].pk).update(rght=comments[4].lft)
+
+
+def test_checker_finds_broken_trees_and_rebuild_repairs_them(thread):
+    comments = numbered(thread)
+    # A write around the services: #4's parent link changes, its nested set does not.
+    Comment.objects.filter(pk=comments[4].pk).update(parent=comments[5])
+    Comment.objects.filter(pk=comments[3].pk).update(level=5)
+    problems = find_tree_problems()
+    assert set(problems) == {comments[1].tree_id}
+    assert any("outside its parent" in p or "another tree" in p for p in problems[comments[1].tree_id])
+    assert any("level 5" in p for p in problems[comments[1].tree_id])
+
+    services.comment_trees_rebuild(article=thread)
+    assert find_tree_problems() == {}
+    assert tree_shape(thread) == "#1 一\n  #2 二\n    #3 三\n#5 五\n  #4 四"
+
+
+def test_check_comment_trees_command_reports_and_repairs(thread, capsys):
+    call_command("check_comment_trees")
+    assert "All 2 comment trees are sound." in capsys.readouterr().out
+    Comment.objects.filter(number=3).update(level=0)
+    with pytest.raises(CommandError, match="1 broken trees"):
+        call_command("check_comment_trees")
+    call_command("check_comment_trees", "--repair")
+    assert "Repaired." in capsys.readouterr().out
+    assert find_tree_problems() == {}
