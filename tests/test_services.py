@@ -164,7 +164,9 @@ def test_checker_finds_broken_trees_and_rebuild_repairs_them(thread):
     Comment.objects.filter(pk=comments[3].pk).update(level=5)
     problems = find_tree_problems()
     assert set(problems) == {comments[1].tree_id}
-    assert any("outside its parent" in p or "another tree" in p for p in problems[comments[1].tree_id])
+    assert any(
+        "outside its parent" in p or "another tree" in p for p in problems[comments[1].tree_id]
+    )
     assert any("level 5" in p for p in problems[comments[1].tree_id])
 
     services.comment_trees_rebuild(article=thread)

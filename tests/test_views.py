@@ -38,7 +38,11 @@ def test_article_page_shows_text_credits_and_links(client, seeded):
     assert "Russia says in talks to make more military equipment in India" in text
     assert "新たに米国制裁を招く恐れがある案件" in text
     # The credit follows the paragraph its image stood after.
-    assert text.index("ロシア製ワクチン") < text.index("スプートニクV</figcaption>") < text.index("さらにロシアと")
+    assert (
+        text.index("ロシア製ワクチン")
+        < text.index("スプートニクV</figcaption>")
+        < text.index("さらにロシアと")
+    )
 
 
 def test_article_page_nests_the_comment_tree(client, seeded):
@@ -82,4 +86,6 @@ def test_article_page_queries_do_not_grow_with_comments(
 
 
 def test_unknown_article_is_404(client, db):
-    assert client.get(reverse("articles:article_detail", kwargs={"slug": "nope"})).status_code == 404
+    assert (
+        client.get(reverse("articles:article_detail", kwargs={"slug": "nope"})).status_code == 404
+    )
