@@ -5,6 +5,7 @@ from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from mptt.models import MPTTModel, TreeForeignKey
 
 from .querysets import ArticleQuerySet, CommentManager
@@ -137,9 +138,10 @@ class Comment(MPTTModel):
     """
 
     class Status(models.TextChoices):
-        PUBLISHED = "published", _("published")
+        PUBLISHED = "published", pgettext_lazy("comment status", "published")
         HIDDEN = "hidden", _("hidden")
         REMOVED = "removed", _("removed")
+        DELETED = "deleted", _("deleted by its author")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
     parent = TreeForeignKey(
@@ -162,6 +164,9 @@ class Comment(MPTTModel):
         verbose_name=_("user"),
     )
     created_at = models.DateTimeField(_("posted"), default=timezone.now)
+    # A keyed hash of the random id kept in the poster's browser: how an anonymous author is
+    # recognised (to edit or delete for a while) without storing anything that identifies them.
+    poster_key = models.CharField(_("poster key"), max_length=64, blank=True, editable=False)
     # Set on comments loaded by import_seeds: the comment's place (1…N) in its seed, which
     # re-imports match on.
     seed_index = models.PositiveIntegerField(_("place in the seed"), null=True, editable=False)
@@ -198,7 +203,7 @@ class Comment(MPTTModel):
                 fields=("article", "seed_index"), name="comment_unique_seed_index"
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["published", "hidden", "removed"]),
+                condition=models.Q(status__in=["published", "hidden", "removed", "deleted"]),
                 name="comment_status_valid",
             ),
             models.CheckConstraint(
@@ -224,3 +229,75 @@ class Comment(MPTTModel):
     @property
     def display_name(self) -> str:
         return self.author_name or _("Anonymous")
+
+
+class ReplyRef(models.Model):
+    """A ``>>N`` in a comment: lets comment N list the comments that answer it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reply_refs")
+    target_number = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ("article", "target_number", "source")
+        indexes = [models.Index(fields=("article", "target_number"), name="replyref_target_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("source", "target_number"), name="replyref_unique_per_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} >>{self.target_number}"
+
+
+class Report(models.Model):
+    """A reader's report that a comment breaks the rules."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", _("spam or advertising")
+        ABUSE = "abuse", _("abuse or harassment")
+        OFF_TOPIC = "off_topic", _("off topic")
+        OTHER = "other", _("something else")
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason)
+    detail = models.CharField(_("details"), max_length=500, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reporter"),
+    )
+    reporter_key = models.CharField(_("reporter key"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolution = models.CharField(_("resolution"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reason__in=["spam", "abuse", "off_topic", "other"]),
+                name="report_reason_valid",
+            ),
+            # One open report per comment and reader.
+            models.UniqueConstraint(
+                fields=("comment", "reporter_key"), name="report_once_per_reporter"
+            ),
+        ]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.comment}"

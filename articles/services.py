@@ -17,22 +17,36 @@ from django.utils.translation import gettext
 from mptt.exceptions import InvalidMove
 
 from . import locking
-from .models import AUTHOR_NAME_MAX_LENGTH, COMMENT_BODY_MAX_LENGTH, Article, Comment
+from .models import (
+    AUTHOR_NAME_MAX_LENGTH,
+    COMMENT_BODY_MAX_LENGTH,
+    Article,
+    Comment,
+    ReplyRef,
+    Report,
+)
+from .text import reply_refs
+
+
+def validate_comment_body(body: str) -> None:
+    """Raise ValidationError unless the body can be stored: not empty, not too long."""
+    if not body.strip():
+        raise ValidationError(gettext("Write something first."), code="body_empty")
+    if len(body) > COMMENT_BODY_MAX_LENGTH:
+        raise ValidationError(
+            gettext("A comment can be at most %(limit)d characters long (this one has %(length)d)."),
+            code="body_too_long",
+            params={"limit": COMMENT_BODY_MAX_LENGTH, "length": len(body)},
+        )
 
 
 def validate_comment_text(*, body: str, author_name: str) -> None:
     """Raise ValidationError unless the body and the name can be stored."""
     errors: dict[str, ValidationError] = {}
-    if not body.strip():
-        errors["body"] = ValidationError(gettext("Write something first."), code="body_empty")
-    elif len(body) > COMMENT_BODY_MAX_LENGTH:
-        errors["body"] = ValidationError(
-            gettext(
-                "A comment can be at most %(limit)d characters long (this one has %(length)d)."
-            ),
-            code="body_too_long",
-            params={"limit": COMMENT_BODY_MAX_LENGTH, "length": len(body)},
-        )
+    try:
+        validate_comment_body(body)
+    except ValidationError as error:
+        errors["body"] = error
     if len(author_name) > AUTHOR_NAME_MAX_LENGTH:
         errors["author_name"] = ValidationError(
             gettext("A name can be at most %(limit)d characters long."),
@@ -92,6 +106,19 @@ def _check_same_article(parent: Comment | None, article: Article) -> None:
         )
 
 
+def _save_reply_refs(comment: Comment, *, new: bool) -> None:
+    """Record the earlier comments this one answers with >>N, for their back-links."""
+    numbers = [n for n in reply_refs(comment.body) if n < comment.number]
+    if not new:
+        ReplyRef.objects.filter(source=comment).exclude(target_number__in=numbers).delete()
+    if not numbers:
+        return
+    ReplyRef.objects.bulk_create(
+        [ReplyRef(article_id=comment.article_id, source=comment, target_number=n) for n in numbers],
+        ignore_conflicts=True,
+    )
+
+
 def comment_create(
     *,
     article: Article,
@@ -101,6 +128,7 @@ def comment_create(
     user: AbstractBaseUser | None = None,
     created_at: datetime | None = None,
     seed_index: int | None = None,
+    poster_key: str = "",
 ) -> Comment:
     """Post a comment on the article: a new thread, or the last reply to ``parent``."""
     validate_comment_text(body=body, author_name=author_name)
@@ -121,8 +149,10 @@ def comment_create(
             user=user,
             created_at=created_at or timezone.now(),
             seed_index=seed_index,
+            poster_key=poster_key,
         )
         comment.save()
+        _save_reply_refs(comment, new=True)
     return comment
 
 
@@ -158,9 +188,10 @@ def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
 def comment_edit(*, comment: Comment, body: str, author_name: str) -> Comment:
     """Replace a comment's text and name; its place in the tree stays."""
     validate_comment_text(body=body, author_name=author_name)
+    comment.body, comment.author_name = body, author_name
     with transaction.atomic():
         Comment.objects.filter(pk=comment.pk).update(body=body, author_name=author_name)
-    comment.body, comment.author_name = body, author_name
+        _save_reply_refs(comment, new=False)
     return comment
 
 
@@ -193,6 +224,23 @@ def comment_set_status(
             fields=["status", "moderated_at", "moderated_by", "moderation_reason"]
         )
     return comment
+
+
+def report_create(
+    *,
+    comment: Comment,
+    reason: Report.Reason,
+    detail: str = "",
+    reporter: AbstractBaseUser | None = None,
+    reporter_key: str,
+) -> Report:
+    """Record a reader's report on a comment; a second report by the same reader updates the first."""
+    report, _created = Report.objects.update_or_create(
+        comment=comment,
+        reporter_key=reporter_key,
+        defaults={"reason": reason, "detail": detail, "reporter": reporter},
+    )
+    return report
 
 
 def _tree_fields(node: Comment) -> tuple[int, int, int, int]:

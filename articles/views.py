@@ -1,8 +1,27 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.safestring import SafeString
+from django.views.decorators.http import require_http_methods
 
+from . import posters, services
+from .forms import CommentForm, ReportForm, SignupForm
 from .models import Article, Comment, ImageCredit
+from .text import quote_text, render_comment_body
+from .threads import MAX_DEPTH, backlinks_for, layout
+
+THREADS_PER_PAGE = 20
+THREAD_ORDERS = {
+    "oldest": ("number",),
+    "newest": ("-number",),
+    "replies": ((F("rght") - F("lft")).desc(), "number"),
+}
 
 
 def article_list(request: HttpRequest) -> HttpResponse:
@@ -11,40 +30,302 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/article_list.html", {"page": page})
 
 
-def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    article = get_object_or_404(Article.objects.published(), slug=slug)
+def _article(slug: str) -> Article:
+    return get_object_or_404(Article.objects.published(), slug=slug)
+
+
+def _comment(article: Article, number: int) -> Comment:
+    return get_object_or_404(Comment.objects.filter(article=article), number=number)
+
+
+def _reply_url(article: Article):
+    base = article.get_absolute_url()
+
+    def reply_url(number: int) -> str | None:
+        if 1 <= number <= article.last_comment_number:
+            return f"{base}c/{number}/"
+        return None
+
+    return reply_url
+
+
+def _article_body(article: Article) -> dict:
+    """The article's paragraphs with the credits of the images after each, and its links."""
     credits = list(article.image_credits.all())
-    credits_after: dict[int, list[ImageCredit]] = {}
+    after: dict[int, list[ImageCredit]] = {}
     for credit in credits:
         if credit.role == ImageCredit.Role.INLINE:
-            credits_after.setdefault(credit.after_paragraph, []).append(credit)
-    # (paragraph, credits of the images after it), with the images before the first paragraph first.
-    body = [(None, credits_after.get(0, []))] if credits_after.get(0) else []
-    body += [(p, credits_after.get(p.position, [])) for p in article.paragraphs.all()]
+            after.setdefault(credit.after_paragraph, []).append(credit)
     links = list(article.links.all())
-    comments = (
-        Comment.objects.filter(article=article)
-        .in_tree_order()
-        .only(
-            "pk",
-            "parent_id",
-            "tree_id",
-            "lft",
-            "rght",
-            "level",
-            "number",
-            "body",
-            "author_name",
-            "created_at",
-            "status",
-        )
-    )
-    context = {
-        "article": article,
-        "body": body,
+    return {
+        "leading_credits": after.get(0, []),
+        "body": [(p, after.get(p.position, [])) for p in article.paragraphs.all()],
         "featured_credit": next((c for c in credits if c.role == ImageCredit.Role.FEATURED), None),
         "references": [link for link in links if link.kind == "reference"],
         "related": [link for link in links if link.kind == "related"],
-        "comments": comments,
     }
-    return render(request, "articles/article_detail.html", context)
+
+
+def _article_page(
+    request: HttpRequest, article: Article, form: CommentForm, **extra
+) -> HttpResponse:
+    order = request.GET.get("order", "oldest")
+    if order not in THREAD_ORDERS:
+        order = "oldest"
+    roots = article.comments.filter(parent=None).order_by(*THREAD_ORDERS[order])
+    page = Paginator(roots.values_list("tree_id", flat=True), THREADS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    tree_ids = list(page.object_list)
+    by_tree: dict[int, list[Comment]] = {tree_id: [] for tree_id in tree_ids}
+    for comment in Comment.objects.filter(tree_id__in=tree_ids).order_by("tree_id", "lft"):
+        by_tree[comment.tree_id].append(comment)
+    comments = [comment for tree_id in tree_ids for comment in by_tree[tree_id]]
+    rows = layout(
+        comments,
+        reply_url=_reply_url(article),
+        backlinks=backlinks_for(article.pk, [c.number for c in comments]),
+    )
+    context = {
+        "article": article,
+        **_article_body(article),
+        "rows": rows,
+        "page": page,
+        "order": order,
+        "orders": [
+            ("oldest", gettext("Oldest first")),
+            ("newest", gettext("Newest first")),
+            ("replies", gettext("Most replies")),
+        ],
+        "form": form,
+        "reply_form": CommentForm(
+            initial={"author_name": posters.remembered_name(request)}, user=request.user
+        ),
+        "new": _new_number(request),
+        **extra,
+    }
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "articles/article_detail.html", context, status=status)
+
+
+def _new_number(request: HttpRequest) -> int | None:
+    """The number of the comment just posted, to highlight."""
+    value = request.GET.get("new", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    article = _article(slug)
+    form = CommentForm(initial={"author_name": posters.remembered_name(request)}, user=request.user)
+    return _article_page(request, article, form)
+
+
+def _post(
+    request: HttpRequest, article: Article, form: CommentForm, parent: Comment | None
+) -> HttpResponse | None:
+    """Save the posted comment and send the reader to it; None when the form must be shown again."""
+    if not form.is_valid():
+        return None
+    if not article.comments_open:
+        form.add_error(None, gettext("Comments on this article are closed."))
+        return None
+    if parent is not None and parent.status != Comment.Status.PUBLISHED:
+        form.add_error(
+            None, gettext("The comment you are replying to has been removed; you cannot reply.")
+        )
+        return None
+    if "preview" in request.POST:
+        return None
+    try:
+        comment = services.comment_create(
+            article=article,
+            parent=parent,
+            body=form.cleaned_data["body"],
+            author_name=form.posting_name,
+            user=request.user if request.user.is_authenticated else None,
+            poster_key=posters.poster_key(request),
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return None
+    response = HttpResponseRedirect(_landing_url(comment))
+    name = None if request.user.is_authenticated else form.cleaned_data.get("author_name", "")
+    posters.remember_poster(request, response, name=name)
+    return response
+
+
+def _landing_url(comment: Comment) -> str:
+    """Where a new comment shows, marked to be highlighted: its thread's page, or its own page."""
+    article = comment.article
+    if comment.level >= MAX_DEPTH:
+        # Too deep for the article page: its own page shows it, under its ancestors.
+        url = reverse("articles:comment_detail", args=[article.slug, comment.number])
+        return f"{url}?new={comment.number}#c{comment.number}"
+    root_number = (
+        comment.number
+        if comment.parent_id is None
+        else Comment.objects.filter(tree_id=comment.tree_id, parent=None)
+        .values_list("number", flat=True)
+        .get()
+    )
+    earlier = article.comments.filter(parent=None, number__lt=root_number).count()
+    page = earlier // THREADS_PER_PAGE + 1
+    query = f"?page={page}&new={comment.number}" if page > 1 else f"?new={comment.number}"
+    return f"{article.get_absolute_url()}{query}#c{comment.number}"
+
+
+def _preview(request: HttpRequest, form: CommentForm, article: Article) -> dict:
+    if "preview" in request.POST and form.is_valid() and not form.non_field_errors():
+        return {
+            "preview_html": render_comment_body(
+                form.cleaned_data["body"], reply_url=_reply_url(article)
+            ),
+            "preview_name": form.posting_name,
+        }
+    return {}
+
+
+@require_http_methods(["POST"])
+def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
+    article = _article(slug)
+    form = CommentForm(request.POST, user=request.user)
+    response = _post(request, article, form, parent=None)
+    if response is not None:
+        return response
+    return _article_page(
+        request, article, form, form_open=True, **_preview(request, form, article)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    article = _article(slug)
+    parent = _comment(article, number)
+    if request.method == "POST":
+        form = CommentForm(request.POST, user=request.user)
+        response = _post(request, article, form, parent=parent)
+        if response is not None:
+            return response
+    else:
+        body = quote_text(parent.body) + "\n" if "quote" in request.GET else ""
+        initial = {"author_name": posters.remembered_name(request), "body": body}
+        form = CommentForm(initial=initial, user=request.user)
+    context = {
+        "article": article,
+        "parent": parent,
+        "parent_html": _comment_html(article, parent),
+        "form": form,
+        **_preview(request, form, article),
+    }
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "articles/comment_reply.html", context, status=status)
+
+
+def _comment_html(article: Article, comment: Comment) -> SafeString | str:
+    if comment.status != Comment.Status.PUBLISHED:
+        return ""
+    return render_comment_body(comment.body, reply_url=_reply_url(article))
+
+
+def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """A comment's own page: its ancestors as context, then it with all its replies."""
+    article = _article(slug)
+    comment = _comment(article, number)
+    ancestors = list(comment.get_ancestors())
+    subtree = list(comment.get_descendants(include_self=True))
+    reply_url = _reply_url(article)
+    rows = layout(
+        subtree,
+        base_level=comment.level,
+        reply_url=reply_url,
+        backlinks=backlinks_for(article.pk, [c.number for c in subtree]),
+    )
+    context = {
+        "article": article,
+        "comment": comment,
+        "ancestors": layout(ancestors, reply_url=reply_url) if ancestors else [],
+        "parent": ancestors[-1] if ancestors else None,
+        "root": ancestors[0] if ancestors else None,
+        "rows": rows,
+        "new": _new_number(request),
+    }
+    return render(request, "articles/comment_detail.html", context)
+
+
+def _own_comment(request: HttpRequest, slug: str, number: int) -> tuple[Article, Comment]:
+    article = _article(slug)
+    comment = _comment(article, number)
+    if not posters.can_change(request, comment):
+        raise PermissionDenied(
+            gettext("Only its author can change a comment, for 15 minutes after posting.")
+        )
+    return article, comment
+
+
+@require_http_methods(["GET", "POST"])
+def comment_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    article, comment = _own_comment(request, slug, number)
+    initial = {"author_name": comment.author_name, "body": comment.body}
+    form = CommentForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid() and "preview" not in request.POST:
+        services.comment_edit(
+            comment=comment,
+            body=form.cleaned_data["body"],
+            author_name=form.posting_name if comment.user_id is None else comment.author_name,
+        )
+        return redirect(_landing_url(comment))
+    context = {"article": article, "comment": comment, "form": form}
+    context.update(_preview(request, form, article))
+    return render(request, "articles/comment_edit.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def comment_delete(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    article, comment = _own_comment(request, slug, number)
+    if request.method == "POST":
+        services.comment_set_status(
+            comment=comment,
+            status=Comment.Status.DELETED,
+            moderator=request.user if request.user.is_authenticated else None,
+            reason=gettext("deleted by its author"),
+        )
+        messages.success(request, gettext("Your comment has been deleted."))
+        return redirect(_landing_url(comment))
+    return render(
+        request, "articles/comment_delete.html", {"article": article, "comment": comment}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def comment_report(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    article = _article(slug)
+    comment = _comment(article, number)
+    if comment.status != Comment.Status.PUBLISHED:
+        raise Http404
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.report_create(
+            comment=comment,
+            reason=form.cleaned_data["reason"],
+            detail=form.cleaned_data["detail"],
+            reporter=request.user if request.user.is_authenticated else None,
+            reporter_key=posters.poster_key(request),
+        )
+        messages.success(request, gettext("Thank you. A moderator will look at this comment."))
+        response = redirect(_landing_url(comment))
+        posters.remember_poster(request, response, name=None)
+        return response
+    context = {"article": article, "comment": comment, "form": form}
+    return render(request, "articles/comment_report.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user)
+        messages.success(request, gettext("Welcome! You are signed in."))
+        return redirect(request.POST.get("next") or "articles:article_list")
+    return render(request, "registration/signup.html", {"form": form})

@@ -153,3 +153,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "articles:article_list"
+LOGOUT_REDIRECT_URL = "articles:article_list"

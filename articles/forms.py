@@ -1,0 +1,70 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import AUTHOR_NAME_MAX_LENGTH, COMMENT_BODY_MAX_LENGTH, Report
+from .services import validate_comment_body
+from .text import clean_comment_text
+
+
+class CommentForm(forms.Form):
+    """A new comment, a reply, or an edit: the reader's name and text."""
+
+    author_name = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=AUTHOR_NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "nickname", "placeholder": _("Anonymous")}),
+    )
+    body = forms.CharField(
+        label=_("Comment"),
+        # Checked in clean_body, so that an overlong text comes back whole with a clear message.
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": COMMENT_BODY_MAX_LENGTH}),
+        error_messages={"required": _("Write something first.")},
+    )
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is not None and user.is_authenticated:
+            # A signed-in reader posts under their account name.
+            del self.fields["author_name"]
+
+    def clean_author_name(self) -> str:
+        return clean_comment_text(self.cleaned_data["author_name"]).strip()
+
+    def clean_body(self) -> str:
+        body = clean_comment_text(self.cleaned_data["body"])
+        validate_comment_body(body)
+        return body
+
+    @property
+    def posting_name(self) -> str:
+        if self.user is not None and self.user.is_authenticated:
+            return self.user.get_username()
+        return self.cleaned_data.get("author_name", "")
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("What is wrong with this comment?"),
+        choices=Report.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    detail = forms.CharField(
+        label=_("Details (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_detail(self) -> str:
+        return clean_comment_text(self.cleaned_data["detail"])
+
+
+class SignupForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username",)

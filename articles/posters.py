@@ -1,0 +1,72 @@
+"""Recognising a reader's browser across posts without storing who they are.
+
+The browser keeps a random id in a signed cookie; comments and reports store only a keyed hash of
+it. That is how an anonymous author may edit or delete their own comment for a while.
+"""
+
+import uuid
+from urllib.parse import quote, unquote
+from datetime import timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from .models import Comment
+
+POSTER_COOKIE = "forum_poster"
+NAME_COOKIE = "forum_name"
+COOKIE_AGE = 60 * 60 * 24 * 365
+EDIT_WINDOW = timedelta(minutes=15)
+
+
+def poster_id(request: HttpRequest) -> str:
+    """The browser's poster id: from its cookie, or a new one (saved by ``remember_poster``)."""
+    if not hasattr(request, "_poster_id"):
+        request._poster_id = request.get_signed_cookie(POSTER_COOKIE, default=None, salt=__name__)
+        request._poster_is_new = request._poster_id is None
+        if request._poster_id is None:
+            request._poster_id = uuid.uuid4().hex
+    return request._poster_id
+
+
+def poster_key(request: HttpRequest) -> str:
+    return salted_hmac("articles.poster_key", poster_id(request)).hexdigest()
+
+
+def remember_poster(request: HttpRequest, response: HttpResponse, *, name: str | None) -> None:
+    """Keep the poster id, and the name they posted under, in their browser."""
+    if getattr(request, "_poster_is_new", False):
+        response.set_signed_cookie(
+            POSTER_COOKIE,
+            poster_id(request),
+            salt=__name__,
+            max_age=COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+        )
+    if name is not None:
+        response.set_cookie(
+            NAME_COOKIE, quote(name), max_age=COOKIE_AGE, httponly=True, samesite="Lax"
+        )
+
+
+def remembered_name(request: HttpRequest) -> str:
+    return unquote(request.COOKIES.get(NAME_COOKIE, ""))[:50]
+
+
+def is_author(request: HttpRequest, comment: Comment) -> bool:
+    """Whether this request comes from the comment's author."""
+    if comment.user_id is not None:
+        return request.user.is_authenticated and request.user.pk == comment.user_id
+    has_cookie = request.COOKIES.get(POSTER_COOKIE) is not None
+    return has_cookie and bool(comment.poster_key) and comment.poster_key == poster_key(request)
+
+
+def can_change(request: HttpRequest, comment: Comment) -> bool:
+    """Whether the author may still edit or delete the comment (for EDIT_WINDOW after posting)."""
+    return (
+        comment.status == Comment.Status.PUBLISHED
+        and timezone.now() - comment.created_at <= EDIT_WINDOW
+        and is_author(request, comment)
+    )

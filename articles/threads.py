@@ -1,0 +1,94 @@
+"""Laying out comment trees as nested lists, from one ordered query, without a template per node."""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+
+from .models import Comment, ReplyRef
+from .text import render_comment_body
+
+# Replies nest this many levels below the first comment on a page; deeper ones continue on the
+# permalink page of the comment at the last level.
+MAX_DEPTH = 6
+
+
+@dataclass
+class Row:
+    """One comment in a nested list, with the list markup around it."""
+
+    comment: Comment
+    depth: int
+    opens: bool = False  # an <ol> opens before this item
+    closes: range = field(default_factory=lambda: range(0))  # </li></ol> pairs after it
+    parent_number: int | None = None
+    body_html: SafeString | str = ""
+    label: str = ""
+    reply_count: int = 0
+    continues: bool = False  # it has replies beyond MAX_DEPTH, shown on its own page
+    backlinks: list[int] = field(default_factory=list)
+
+
+def reply_count(comment: Comment) -> int:
+    return (comment.rght - comment.lft - 1) // 2
+
+
+def layout(
+    comments: Iterable[Comment],
+    *,
+    base_level: int = 0,
+    reply_url: Callable[[int], str | None],
+    backlinks: dict[int, list[int]] | None = None,
+) -> list[Row]:
+    """Rows for comments given in tree order, nesting at most MAX_DEPTH levels below base_level."""
+    numbers: dict[int, int] = {}
+    rows: list[Row] = []
+    backlinks = backlinks or {}
+    for comment in comments:
+        numbers[comment.pk] = comment.number
+        depth = comment.level - base_level
+        if depth >= MAX_DEPTH or depth < 0:
+            continue
+        parent_number = numbers.get(comment.parent_id)
+        row = Row(
+            comment=comment,
+            depth=depth,
+            parent_number=parent_number,
+            reply_count=reply_count(comment),
+            backlinks=backlinks.get(comment.number, []),
+        )
+        row.continues = depth == MAX_DEPTH - 1 and row.reply_count > 0
+        if comment.level == 0:
+            row.label = gettext("comment #%(number)d") % {"number": comment.number}
+        else:
+            row.label = gettext("level %(level)d reply to #%(parent)d") % {
+                "level": comment.level,
+                "parent": parent_number or 0,
+            }
+        if comment.status == Comment.Status.PUBLISHED:
+            row.body_html = render_comment_body(comment.body, reply_url=reply_url)
+        if rows:
+            previous = rows[-1]
+            row.opens = depth > previous.depth
+            previous.closes = range(max(previous.depth - depth, 0))
+        else:
+            row.opens = True
+        rows.append(row)
+    if rows:
+        rows[-1].closes = range(rows[-1].depth + 1)
+    return rows
+
+
+def backlinks_for(article_id: int, numbers: Iterable[int]) -> dict[int, list[int]]:
+    """For each comment number, the numbers of the comments that answer it with >>N."""
+    found: dict[int, list[int]] = defaultdict(list)
+    refs = (
+        ReplyRef.objects.filter(article_id=article_id, target_number__in=list(numbers))
+        .order_by("target_number", "source__number")
+        .values_list("target_number", "source__number")
+    )
+    for target, source in refs:
+        found[target].append(source)
+    return found
