@@ -5,8 +5,8 @@ it. That is how an anonymous author may edit or delete their own comment for a w
 """
 
 import uuid
-from urllib.parse import quote, unquote
 from datetime import timedelta
+from urllib.parse import quote, unquote
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -31,7 +31,10 @@ def poster_id(request: HttpRequest) -> str:
 
 
 def poster_key(request: HttpRequest) -> str:
-    return salted_hmac("articles.poster_key", poster_id(request)).hexdigest()
+    """The keyed hash of the browser's poster id: what comments and reports store."""
+    if not hasattr(request, "_poster_key"):
+        request._poster_key = salted_hmac("articles.poster_key", poster_id(request)).hexdigest()
+    return request._poster_key
 
 
 def remember_poster(request: HttpRequest, response: HttpResponse, *, name: str | None) -> None:

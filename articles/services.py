@@ -34,7 +34,9 @@ def validate_comment_body(body: str) -> None:
         raise ValidationError(gettext("Write something first."), code="body_empty")
     if len(body) > COMMENT_BODY_MAX_LENGTH:
         raise ValidationError(
-            gettext("A comment can be at most %(limit)d characters long (this one has %(length)d)."),
+            gettext(
+                "A comment can be at most %(limit)d characters long (this one has %(length)d)."
+            ),
             code="body_too_long",
             params={"limit": COMMENT_BODY_MAX_LENGTH, "length": len(body)},
         )
@@ -234,7 +236,7 @@ def report_create(
     reporter: AbstractBaseUser | None = None,
     reporter_key: str,
 ) -> Report:
-    """Record a reader's report on a comment; a second report by the same reader updates the first."""
+    """Record a reader's report on a comment; the same reader reporting again updates it."""
     report, _created = Report.objects.update_or_create(
         comment=comment,
         reporter_key=reporter_key,

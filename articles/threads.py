@@ -29,6 +29,7 @@ class Row:
     reply_count: int = 0
     continues: bool = False  # it has replies beyond MAX_DEPTH, shown on its own page
     backlinks: list[int] = field(default_factory=list)
+    changeable: bool = False  # the reader wrote it and may still edit or delete it
 
 
 def reply_count(comment: Comment) -> int:
@@ -41,6 +42,7 @@ def layout(
     base_level: int = 0,
     reply_url: Callable[[int], str | None],
     backlinks: dict[int, list[int]] | None = None,
+    can_change: Callable[[Comment], bool] = lambda comment: False,
 ) -> list[Row]:
     """Rows for comments given in tree order, nesting at most MAX_DEPTH levels below base_level."""
     numbers: dict[int, int] = {}
@@ -58,6 +60,7 @@ def layout(
             parent_number=parent_number,
             reply_count=reply_count(comment),
             backlinks=backlinks.get(comment.number, []),
+            changeable=can_change(comment),
         )
         row.continues = depth == MAX_DEPTH - 1 and row.reply_count > 0
         if comment.level == 0:

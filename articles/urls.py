@@ -9,9 +9,7 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.article_detail, name="article_detail"),
     path("articles/<slug:slug>/comment/", views.comment_post, name="comment_post"),
     path("articles/<slug:slug>/c/<int:number>/", views.comment_detail, name="comment_detail"),
-    path(
-        "articles/<slug:slug>/c/<int:number>/reply/", views.comment_reply, name="comment_reply"
-    ),
+    path("articles/<slug:slug>/c/<int:number>/reply/", views.comment_reply, name="comment_reply"),
     path("articles/<slug:slug>/c/<int:number>/edit/", views.comment_edit, name="comment_edit"),
     path(
         "articles/<slug:slug>/c/<int:number>/delete/", views.comment_delete, name="comment_delete"

@@ -6,8 +6,8 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from . import posters, services
@@ -85,6 +85,7 @@ def _article_page(
         comments,
         reply_url=_reply_url(article),
         backlinks=backlinks_for(article.pk, [c.number for c in comments]),
+        can_change=lambda comment: posters.can_change(request, comment),
     )
     context = {
         "article": article,
@@ -193,9 +194,7 @@ def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
     response = _post(request, article, form, parent=None)
     if response is not None:
         return response
-    return _article_page(
-        request, article, form, form_open=True, **_preview(request, form, article)
-    )
+    return _article_page(request, article, form, form_open=True, **_preview(request, form, article))
 
 
 @require_http_methods(["GET", "POST"])
@@ -240,6 +239,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         base_level=comment.level,
         reply_url=reply_url,
         backlinks=backlinks_for(article.pk, [c.number for c in subtree]),
+        can_change=lambda comment: posters.can_change(request, comment),
     )
     context = {
         "article": article,
@@ -292,9 +292,7 @@ def comment_delete(request: HttpRequest, slug: str, number: int) -> HttpResponse
         )
         messages.success(request, gettext("Your comment has been deleted."))
         return redirect(_landing_url(comment))
-    return render(
-        request, "articles/comment_delete.html", {"article": article, "comment": comment}
-    )
+    return render(request, "articles/comment_delete.html", {"article": article, "comment": comment})
 
 
 @require_http_methods(["GET", "POST"])

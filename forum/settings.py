@@ -144,6 +144,11 @@ STORAGES = {
 }
 
 
+# A comment is at most 5,000 characters, but a reader who pastes far more must get the form back
+# with their text and a clear message, not a bare error: room for 1 MB of Japanese text once
+# form-encoded (each UTF-8 byte becomes %XX).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+
 # The forum.
 SEEDS_DIR = BASE_DIR / "seeds"
 

@@ -1,5 +1,6 @@
 import shutil
 from collections.abc import Callable
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,15 @@ def post() -> Callable[..., Comment]:
         return services.comment_create(article=article, parent=parent, body=body)
 
     return post
+
+
+@pytest.fixture
+def seeded(db, seed_dir: Path) -> Article:
+    """The shipped seed article, imported."""
+    from django.core.management import call_command
+
+    call_command("import_seeds", str(seed_dir), stdout=StringIO(), stderr=StringIO())
+    return Article.objects.get()
 
 
 def tree_shape(article: Article) -> str:

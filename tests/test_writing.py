@@ -1,0 +1,218 @@
+"""Writing: posting, replying, previews, errors that keep the text, edits, deletes and reports."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from articles.models import Comment, Report
+from articles.posters import NAME_COOKIE
+
+
+@pytest.fixture
+def url(seeded) -> str:
+    return seeded.get_absolute_url()
+
+
+def test_posting_a_comment_lands_on_it_highlighted(client, seeded, url):
+    response = client.post(f"{url}comment/", {"author_name": "軍事太郎", "body": "新しい意見"})
+    comment = Comment.objects.get(body="新しい意見")
+    assert (comment.number, comment.parent, comment.author_name) == (37, None, "軍事太郎")
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?new=37#c37"
+    page = client.get(response["Location"]).text
+    assert 'class="comment is-new" id="c37"' in page
+
+
+def test_name_is_remembered_for_next_time(client, seeded, url):
+    client.post(f"{url}comment/", {"author_name": "軍事太郎", "body": "一回目"})
+    assert client.cookies[NAME_COOKIE].value
+    page = client.get(url).text
+    assert 'value="軍事太郎"' in page
+
+
+def test_reply_goes_under_the_parent_from_the_url(client, seeded, url):
+    parent = seeded.comments.get(number=3)
+    response = client.post(f"{url}c/3/reply/", {"body": "返信です", "parent": "1"})
+    reply = Comment.objects.get(body="返信です")
+    assert reply.parent == parent
+    assert reply.level == 3
+    assert response["Location"] == f"{url}?new=37#c37"
+
+
+def test_reply_page_without_javascript_and_quote_prefill(client, seeded, url):
+    page = client.get(f"{url}c/3/reply/?quote=1").text
+    assert "&gt;違うね\n&gt;印パ戦争で西側諸国から制裁受けたからだね" in page
+    assert client.get(f"{url}c/3/reply/").status_code == 200
+
+
+def test_anonymous_name_is_empty_and_shown_as_nanashi(client, seeded, url):
+    client.post(f"{url}comment/", {"author_name": "", "body": "名前なし"})
+    assert Comment.objects.get(body="名前なし").author_name == ""
+
+
+def test_preview_renders_without_saving_and_keeps_the_text(client, seeded, url):
+    response = client.post(f"{url}comment/", {"body": ">引用\n本文 >>1", "preview": "1"})
+    assert response.status_code == 200
+    assert not Comment.objects.filter(number=37).exists()
+    text = response.text
+    assert '<section class="preview"' in text
+    assert '<span class="quote">&gt;引用</span>' in text
+    assert "&gt;引用\n本文 &gt;&gt;1</textarea>" in text
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"body": ""}, "コメントを入力してください"),
+        ({"body": "   \n  "}, "コメントを入力してください"),
+        ({"body": "あ" * 5001}, "5000文字以内"),
+        ({"body": "ヌル\x00文字"}, "制御文字"),
+        ({"body": "ベル\x07"}, "制御文字"),
+        ({"body": "本文", "author_name": "名" * 51}, "50"),
+    ],
+)
+def test_bad_input_re_renders_the_form_with_the_text_kept(client, seeded, url, data, message):
+    response = client.post(f"{url}comment/", data, HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 400
+    assert message in response.text
+    if data["body"].strip() and "\x00" not in data["body"]:
+        assert data["body"][:100] in response.text
+    assert not Comment.objects.filter(number=37).exists()
+
+
+def test_a_one_megabyte_body_is_refused_and_kept(client, seeded, url):
+    body = "長文" * 175_000  # 1 MB of UTF-8
+    response = client.post(f"{url}comment/", {"body": body}, HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 400
+    assert "5000文字以内" in response.text
+    assert body in response.text
+
+
+def test_hostile_text_is_stored_as_text_and_escaped(client, seeded, url):
+    body = '"><img src=x onerror=alert(1)> <script>alert(1)</script> javascript:alert(1)'
+    client.post(f"{url}comment/", {"author_name": '"><b>名前</b>', "body": body})
+    page = client.get(url).text
+    assert "<img src=x" not in page
+    assert "<script>alert(1)" not in page
+    assert "<b>名前</b>" not in page
+    assert "&lt;b&gt;名前&lt;/b&gt;" in page
+    assert 'href="javascript:' not in page
+
+
+def test_invisible_characters_are_stripped_and_text_stored_nfc(client, seeded, url):
+    client.post(f"{url}comment/", {"body": "か\u3099\u202eおかしい\u200bな"})
+    assert Comment.objects.get(number=37).body == "がおかしいな"
+
+
+def test_reply_to_another_articles_comment_is_a_404(client, seeded, other_article, post):
+    foreign = post(other_article, "よその記事")
+    response = client.post(
+        f"{seeded.get_absolute_url()}c/{foreign.number + 100}/reply/", {"body": "x"}
+    )
+    assert response.status_code == 404
+    assert not seeded.comments.filter(body="x").exists()
+
+
+@pytest.mark.parametrize("status", [Comment.Status.REMOVED, Comment.Status.HIDDEN])
+def test_reply_to_a_removed_comment_keeps_the_text_and_explains(client, seeded, url, status):
+    Comment.objects.filter(number=3).update(status=status)
+    response = client.post(f"{url}c/3/reply/", {"body": "遅れた返信"}, HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 400
+    assert "返信先のコメントは削除されたため" in response.text
+    assert "遅れた返信</textarea>" in response.text
+    assert not Comment.objects.filter(body="遅れた返信").exists()
+
+
+def test_closed_article_refuses_comments_and_keeps_the_text(client, seeded, url):
+    seeded.comments_open = False
+    seeded.save()
+    assert "この記事へのコメントは締め切られました" in client.get(url).text
+    response = client.post(f"{url}comment/", {"body": "締め切り後"}, HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 400
+    assert "締め切り後</textarea>" in response.text
+    assert not Comment.objects.filter(body="締め切り後").exists()
+
+
+def test_posting_without_a_csrf_token_is_refused(seeded, url):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(f"{url}comment/", {"body": "CSRFなし"})
+    assert response.status_code == 403
+    assert not Comment.objects.filter(body="CSRFなし").exists()
+
+
+def test_signed_in_reader_posts_under_their_account_name(client, seeded, url):
+    user = get_user_model().objects.create_user("taro", password="a-long-password-123")
+    client.force_login(user)
+    assert 'name="author_name"' not in client.get(url).text
+    client.post(f"{url}comment/", {"author_name": "なりすまし", "body": "ログイン中"})
+    comment = Comment.objects.get(body="ログイン中")
+    assert (comment.author_name, comment.user) == ("taro", user)
+
+
+def test_sign_up_and_log_in(client, db):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "hanako",
+            "password1": "a-long-password-123",
+            "password2": "a-long-password-123",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/").context["user"].username == "hanako"
+    client.post("/accounts/logout/")
+    response = client.post(
+        "/accounts/login/", {"username": "hanako", "password": "a-long-password-123"}
+    )
+    assert response.status_code == 302
+
+
+def test_author_can_edit_within_fifteen_minutes(client, seeded, url):
+    client.post(f"{url}comment/", {"body": "誤字あり"})
+    assert 'href="/articles/fa0796958162b6f6/c/37/edit/"' in client.get(url).text
+    response = client.post(f"{url}c/37/edit/", {"body": "誤字なし >>1"})
+    assert response.status_code == 302
+    comment = Comment.objects.get(number=37)
+    assert comment.body == "誤字なし >>1"
+    assert comment.reply_refs.get().target_number == 1
+
+
+def test_author_cannot_edit_after_the_window_nor_can_others(client, seeded, url):
+    client.post(f"{url}comment/", {"body": "私の"})
+    assert Client().get(f"{url}c/37/edit/").status_code == 403
+    Comment.objects.filter(number=37).update(created_at=timezone.now() - timedelta(minutes=16))
+    assert client.post(f"{url}c/37/edit/", {"body": "遅い"}).status_code == 403
+    assert Comment.objects.get(number=37).body == "私の"
+
+
+def test_author_deletes_and_a_placeholder_stays_with_the_replies(client, seeded, url, post):
+    client.post(f"{url}comment/", {"body": "消す予定"})
+    mine = Comment.objects.get(number=37)
+    post(seeded, "その返信", parent=mine)
+    assert client.get(f"{url}c/37/delete/").status_code == 200
+    client.post(f"{url}c/37/delete/")
+    mine.refresh_from_db()
+    assert mine.status == Comment.Status.DELETED
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").text
+    assert "消す予定" not in page
+    assert "このコメントは削除されました" in page
+    assert "その返信" in page
+
+
+def test_report_records_a_reason_once_per_reader(client, seeded, url):
+    assert client.get(f"{url}c/5/report/").status_code == 200
+    client.post(f"{url}c/5/report/", {"reason": "spam"})
+    client.post(f"{url}c/5/report/", {"reason": "abuse", "detail": "暴言"})
+    report = Report.objects.get()
+    assert (report.comment.number, report.reason, report.detail) == (5, "abuse", "暴言")
+    Client().post(f"{url}c/5/report/", {"reason": "spam"})
+    assert Report.objects.count() == 2
+
+
+def test_report_with_an_unknown_reason_is_refused(client, seeded, url):
+    response = client.post(f"{url}c/5/report/", {"reason": "<script>"})
+    assert response.status_code == 200
+    assert not Report.objects.exists()
