@@ -43,6 +43,7 @@ def layout(
     reply_url: Callable[[int], str | None],
     backlinks: dict[int, list[int]] | None = None,
     can_change: Callable[[Comment], bool] = lambda comment: False,
+    collapsible: bool = True,
 ) -> list[Row]:
     """Rows for comments given in tree order, nesting at most MAX_DEPTH levels below base_level."""
     numbers: dict[int, int] = {}
@@ -58,7 +59,7 @@ def layout(
             comment=comment,
             depth=depth,
             parent_number=parent_number,
-            reply_count=reply_count(comment),
+            reply_count=reply_count(comment) if collapsible else 0,
             backlinks=backlinks.get(comment.number, []),
             changeable=can_change(comment),
         )

@@ -244,7 +244,8 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     context = {
         "article": article,
         "comment": comment,
-        "ancestors": layout(ancestors, reply_url=reply_url) if ancestors else [],
+        # Context only: its reply counts would count replies that are not shown.
+        "ancestors": layout(ancestors, reply_url=reply_url, collapsible=False),
         "parent": ancestors[-1] if ancestors else None,
         "root": ancestors[0] if ancestors else None,
         "rows": rows,

@@ -49,7 +49,8 @@
       return "";
     }
     var text = "";
-    if (pendingSelection && pendingSelection.link === link) {
+    if (pendingSelection && pendingSelection.link === link &&
+        Date.now() - pendingSelection.time < 5000) {
       text = pendingSelection.text;
     } else {
       text = selectedTextIn(body);
@@ -134,7 +135,7 @@
     var link = event.target.closest && event.target.closest('a.action[data-action="quote"]');
     var comment = link && link.closest("article.comment");
     var body = comment && comment.querySelector(".comment-body");
-    pendingSelection = body ? { link: link, text: selectedTextIn(body) } : null;
+    pendingSelection = body ? { link: link, text: selectedTextIn(body), time: Date.now() } : null;
   });
 
   document.addEventListener("click", function (event) {
