@@ -1,0 +1,163 @@
+"""A reader in headless Chromium: read the seed article, post, reply, quote, collapse, follow links.
+
+Screenshots of the article page (desktop and phone) are kept in test-output/screenshots/.
+"""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from articles.models import Article, Comment
+
+from ..conftest import SEED_NAME
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def article(seed_dir) -> Article:
+    call_command("import_seeds", str(seed_dir), stdout=StringIO(), stderr=StringIO())
+    return Article.objects.get(import_ref=SEED_NAME)
+
+
+def comment(page, number: int):
+    return page.locator(f"#c{number}")
+
+
+def test_reader_opens_the_article_and_posts_a_comment(page, article, screenshots):
+    page.goto(article.get_absolute_url())
+    expect(page.locator("h1")).to_contain_text("露防衛産業の弱体化")
+    expect(page.locator("figcaption").first).to_contain_text("Mos.ru / CC BY 4.0 (スプートニクV)")
+    expect(page.locator("article.comment")).to_have_count(36)
+    page.screenshot(path=screenshots / "article-desktop.png", full_page=True)
+
+    form = page.locator("#comment-form")
+    form.get_by_label("名前").fill("軍事太郎")
+    form.get_by_label("コメント", exact=True).fill("インドの独自路線は今後も続くだろう")
+    form.get_by_role("button", name="投稿する").click()
+    page.wait_for_url("**?new=37#c37")
+    new = comment(page, 37)
+    expect(new).to_have_class("comment is-new")
+    expect(new).to_contain_text("軍事太郎")
+    expect(new).to_contain_text("インドの独自路線は今後も続くだろう")
+    assert Comment.objects.get(number=37).parent is None
+
+
+def test_reader_replies_to_a_reply_three_levels_deep(page, article):
+    page.goto(article.get_absolute_url())
+    third = comment(page, 3)  # #1 > #2 > #3
+    third.get_by_role("link", name="返信", exact=True).click()
+    form = page.locator("#c3 ~ .reply-form, #c3 .reply-form").first
+    textarea = form.locator("textarea")
+    expect(textarea).to_be_focused()
+    textarea.fill("三階層目への返信")
+    form.get_by_role("button", name="投稿する").click()
+    page.wait_for_url("**#c37")
+    reply = Comment.objects.get(number=37)
+    assert (reply.parent.number, reply.level) == (3, 3)
+    expect(comment(page, 37)).to_have_attribute("aria-label", "第3階層・#3への返信")
+    # The new reply sits inside #3's list of replies.
+    expect(page.locator("#r3 #c37")).to_be_visible()
+
+
+def test_quote_fills_the_reply_box_with_the_quoted_lines(page, article):
+    page.goto(article.get_absolute_url())
+    comment(page, 3).get_by_role("link", name="引用").click()
+    textarea = page.locator(".reply-form textarea")
+    expect(textarea).to_have_value(
+        ">違うね\n>印パ戦争で西側諸国から制裁受けたからだね\n"
+        ">パキスタンと共に制裁を受けたので、インドはロシア、パキスタンは中国に接近した流れ\n"
+    )
+
+
+def test_ctrl_enter_posts_but_enter_while_composing_does_not(page, article):
+    page.goto(article.get_absolute_url())
+    name = page.locator("#comment-form input[name=author_name]")
+    name.fill("名前")
+    # An IME composition ending with Enter (keyCode 229) must not submit the form.
+    name.dispatch_event("keydown", {"key": "Enter", "keyCode": 229, "isComposing": True})
+    page.wait_for_timeout(300)
+    assert not Comment.objects.filter(number=37).exists()
+    textarea = page.locator("#comment-form textarea")
+    textarea.fill("Ctrl+Enterで投稿")
+    textarea.press("Control+Enter")
+    page.wait_for_url("**#c37")
+    assert Comment.objects.get(number=37).body == "Ctrl+Enterで投稿"
+
+
+def test_reader_collapses_and_expands_a_thread(page, article):
+    page.goto(article.get_absolute_url())
+    toggle = comment(page, 1).locator("button.toggle")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(comment(page, 3)).to_be_visible()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_contain_text("隠れた返信2件を表示")
+    expect(comment(page, 2)).to_be_hidden()
+    expect(comment(page, 3)).to_be_hidden()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(comment(page, 3)).to_be_visible()
+
+
+def test_reader_previews_and_follows_a_reply_link_and_a_permalink(page, article, post):
+    post(article, ">>9 CAATSAの件、同感です")
+    page.goto(article.get_absolute_url())
+    link = comment(page, 37).locator("a.reply-ref")
+    link.hover()
+    preview = page.get_by_role("tooltip")
+    expect(preview).to_be_visible()
+    expect(preview).to_contain_text("CAATSAを改正して")
+    # The quoted comment lists its reply as a back-link.
+    expect(comment(page, 9).locator(".backlinks a")).to_have_text(">>37")
+    link.click()
+    page.wait_for_url("**/c/9/")
+    expect(page.locator("article.comment").first).to_contain_text("CAATSAを改正して")
+    expect(comment(page, 10)).to_be_visible()  # its replies come along
+    comment(page, 10).get_by_role("link", name="固定リンク").click()
+    page.wait_for_url("**/c/10/")
+    page.get_by_role("link", name="親コメントへ").click()
+    page.wait_for_url("**/c/9/#c9")
+
+
+def test_an_error_keeps_the_readers_text(page, article):
+    Comment.objects.filter(number=3).update(status=Comment.Status.REMOVED)
+    page.goto(f"{article.get_absolute_url()}c/3/reply/")
+    page.locator("textarea").fill("消される前に書いた返信")
+    page.get_by_role("button", name="投稿する").click()
+    expect(page.get_by_role("alert").first).to_contain_text("返信先のコメントは削除されたため")
+    expect(page.locator("textarea")).to_have_value("消される前に書いた返信")
+
+
+def test_preview_shows_the_comment_as_it_will_look(page, article):
+    page.goto(article.get_absolute_url())
+    page.locator("#comment-form textarea").fill(">引用です\n本文 >>1")
+    page.locator("#comment-form").get_by_role("button", name="プレビュー").click()
+    preview = page.locator(".preview .comment-body")
+    expect(preview.locator(".quote")).to_have_text(">引用です")
+    expect(preview.locator("a.reply-ref")).to_have_text(">>1")
+    expect(page.locator("#comment-form textarea")).to_have_value(">引用です\n本文 >>1")
+    assert not Comment.objects.filter(number=37).exists()
+
+
+def test_phone_width_reading_and_replying(phone_page, article, screenshots, post):
+    parent = Comment.objects.get(number=3)
+    for n in range(6):
+        parent = post(article, f"深い返信{n} https://example.com/{'x' * 80}", parent=parent)
+    page = phone_page
+    page.goto(article.get_absolute_url())
+    page.screenshot(path=screenshots / "article-phone.png", full_page=True)
+    # Nothing is pushed off the side of a 360 px screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    deepest = page.locator("article.comment").filter(has_text="深い返信2")
+    box = deepest.bounding_box()
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 360
+    expect(page.get_by_role("link", name="このスレッドの続き")).to_be_visible()
+    comment(page, 3).get_by_role("link", name="返信", exact=True).click()
+    page.locator(".reply-form textarea").fill("スマホから返信")
+    page.locator(".reply-form").get_by_role("button", name="投稿する").click()
+    page.wait_for_url("**#c43")
+    assert Comment.objects.get(number=43).parent.number == 3
