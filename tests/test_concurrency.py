@@ -95,6 +95,9 @@ def test_without_the_tree_lock_the_same_test_finds_damage(article, monkeypatch):
     monkeypatch.setattr(locking, "lock_trees", lambda tree_ids: None)
     if connection.vendor == "sqlite":
         # On SQLite the lock is the IMMEDIATE transaction; new connections read these options.
-        monkeypatch.setitem(connection.settings_dict["OPTIONS"], "transaction_mode", "DEFERRED")
+        options = connection.settings_dict["OPTIONS"]
+        monkeypatch.setitem(options, "transaction_mode", "DEFERRED")
+        # Deferred writers that collide wait for the busy timeout; keep the failing run short.
+        monkeypatch.setitem(options, "timeout", 1)
     outcome = post_concurrently(article)
     assert outcome.damage(article) != []

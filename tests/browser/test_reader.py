@@ -161,3 +161,21 @@ def test_phone_width_reading_and_replying(phone_page, article, screenshots, post
     page.locator(".reply-form").get_by_role("button", name="投稿する").click()
     page.wait_for_url("**#c43")
     assert Comment.objects.get(number=43).parent.number == 3
+
+
+def test_quote_takes_only_the_selected_words(page, article):
+    page.goto(article.get_absolute_url())
+    page.evaluate(
+        """() => {
+            const body = document.querySelector('#c3 .comment-body');
+            const text = [...body.childNodes].find(n => n.textContent.includes('印パ戦争'));
+            const range = document.createRange();
+            const start = text.textContent.indexOf('印パ戦争');
+            range.setStart(text, start);
+            range.setEnd(text, start + 4);
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+        }"""
+    )
+    comment(page, 3).get_by_role("link", name="引用").click()
+    expect(page.locator(".reply-form textarea")).to_have_value(">印パ戦争\n")
