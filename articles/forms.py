@@ -1,10 +1,13 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import AUTHOR_NAME_MAX_LENGTH, COMMENT_BODY_MAX_LENGTH, Report
+from .abuse import check_form_token, form_token
 from .services import validate_comment_body
 from .text import clean_comment_text
 
@@ -26,9 +29,19 @@ class CommentForm(forms.Form):
         error_messages={"required": _("Write something first.")},
     )
 
+    # A trap for bots: people never see this field (it is hidden by the stylesheet) and leave it empty.
+    website = forms.CharField(
+        label=_("Leave this empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    # When the form was handed out, signed: a post sent back too fast or too late is refused.
+    issued = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.initial.setdefault("issued", form_token())
         for field in self.fields.values():
             # clean_comment_text refuses NUL with the message it gives every control character.
             field.validators = [
@@ -37,6 +50,21 @@ class CommentForm(forms.Form):
         if user is not None and user.is_authenticated:
             # A signed-in reader posts under their account name.
             del self.fields["author_name"]
+
+    def clean_website(self) -> str:
+        if self.cleaned_data["website"]:
+            raise ValidationError(gettext("Your comment could not be posted."), code="honeypot")
+        return ""
+
+    def clean_issued(self) -> str:
+        check_form_token(self.cleaned_data["issued"])
+        return self.cleaned_data["issued"]
+
+    def refresh_token(self) -> None:
+        """Hand out a fresh timestamp when the form is shown again."""
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["issued"] = form_token()
 
     def clean_author_name(self) -> str:
         return clean_comment_text(self.cleaned_data["author_name"]).strip()

@@ -14,6 +14,15 @@ COMMENT_BODY_MAX_LENGTH = 5000
 AUTHOR_NAME_MAX_LENGTH = 50
 
 
+class Premoderation(models.TextChoices):
+    """Which new comments wait for a moderator's approval before readers see them."""
+
+    OFF = "off", _("none")
+    FIRST = "first", _("a new poster's first comment")
+    LINKS = "links", _("comments with links")
+    ALL = "all", _("all comments")
+
+
 class Article(models.Model):
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
@@ -21,6 +30,13 @@ class Article(models.Model):
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     published_at = models.DateTimeField(_("published"), default=timezone.now, db_index=True)
     comments_open = models.BooleanField(_("comments open"), default=True)
+    premoderation = models.CharField(
+        _("pre-moderation"),
+        max_length=10,
+        choices=Premoderation,
+        blank=True,
+        help_text=_("Empty: the site-wide setting (FORUM_PREMODERATION)."),
+    )
     # The highest comment number handed out; new comments take the next one under this row's
     # lock, so numbers stay unique and gap-free in posting order.
     last_comment_number = models.PositiveIntegerField(default=0, editable=False)
@@ -142,6 +158,7 @@ class Comment(MPTTModel):
         HIDDEN = "hidden", _("hidden")
         REMOVED = "removed", _("removed")
         DELETED = "deleted", _("deleted by its author")
+        PENDING = "pending", _("awaiting approval")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
     parent = TreeForeignKey(
@@ -167,6 +184,9 @@ class Comment(MPTTModel):
     # A keyed hash of the random id kept in the poster's browser: how an anonymous author is
     # recognised (to edit or delete for a while) without storing anything that identifies them.
     poster_key = models.CharField(_("poster key"), max_length=64, blank=True, editable=False)
+    # A keyed hash of the poster's IP address (the address itself is never stored), for bans.
+    ip_hash = models.CharField(_("IP hash"), max_length=64, blank=True, editable=False)
+    open_reports = models.PositiveIntegerField(_("open reports"), default=0, editable=False)
     # Set on comments loaded by import_seeds: the comment's place (1…N) in its seed, which
     # re-imports match on.
     seed_index = models.PositiveIntegerField(_("place in the seed"), null=True, editable=False)
@@ -196,6 +216,16 @@ class Comment(MPTTModel):
             # django-mptt declares this index in a way makemigrations does not see.
             models.Index(fields=("tree_id", "lft"), name="comment_tree_lft_idx"),
             models.Index(fields=("article", "tree_id", "lft"), name="comment_article_tree_idx"),
+            models.Index(
+                fields=("-open_reports",),
+                condition=models.Q(open_reports__gt=0),
+                name="comment_reported_idx",
+            ),
+            models.Index(
+                fields=("created_at",),
+                condition=models.Q(status="pending"),
+                name="comment_pending_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=("article", "number"), name="comment_unique_number"),
@@ -203,7 +233,9 @@ class Comment(MPTTModel):
                 fields=("article", "seed_index"), name="comment_unique_seed_index"
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["published", "hidden", "removed", "deleted"]),
+                condition=models.Q(
+                    status__in=["published", "hidden", "removed", "deleted", "pending"]
+                ),
                 name="comment_status_valid",
             ),
             models.CheckConstraint(
@@ -301,3 +333,129 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.comment}"
+
+
+class ReportedComment(Comment):
+    """Comments with open reports: the moderators' queue, most reported first."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("reported comment")
+        verbose_name_plural = _("reported comments")
+
+
+class PendingComment(Comment):
+    """Comments held for approval."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("comment awaiting approval")
+        verbose_name_plural = _("comments awaiting approval")
+
+
+class Ban(models.Model):
+    """A poster who may not comment: a user, or an anonymous poster by a keyed hash of their IP."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    ip_hash = models.CharField(_("IP hash"), max_length=64, blank=True, db_index=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    created_at = models.DateTimeField(_("banned at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("banned by"),
+        editable=False,
+    )
+    expires_at = models.DateTimeField(
+        _("until"), null=True, blank=True, help_text=_("Empty: for good.")
+    )
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, ip_hash="")
+                    | models.Q(user__isnull=True) & ~models.Q(ip_hash="")
+                ),
+                name="ban_user_or_ip",
+            ),
+        ]
+        verbose_name = _("ban")
+        verbose_name_plural = _("bans")
+
+    def __str__(self) -> str:
+        who = str(self.user) if self.user_id else f"IP {self.ip_hash[:10]}…"
+        return f"{who}: {self.reason}"
+
+
+class ModerationLog(models.Model):
+    """Every moderation action: who, when, what, on which comment, and why."""
+
+    class Action(models.TextChoices):
+        HIDE = "hide", _("hid")
+        REMOVE = "remove", _("removed")
+        RESTORE = "restore", _("restored")
+        APPROVE = "approve", _("approved")
+        DELETE = "delete", _("deleted with its replies")
+        MOVE = "move", _("moved")
+        EDIT = "edit", _("edited")
+        BAN = "ban", _("banned")
+        DISMISS = "dismiss", _("dismissed reports")
+        CLOSE = "close", _("closed comments")
+        REOPEN = "reopen", _("reopened comments")
+
+    action = models.CharField(_("action"), max_length=10, choices=Action)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("moderator"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # What it was about, kept when the comment itself is gone: "#12 on <article>".
+    target = models.CharField(_("target"), max_length=300)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        verbose_name = _("moderation log entry")
+        verbose_name_plural = _("moderation log")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.moderator}: {self.get_action_display()} {self.target}"
+
+
+class RateCounter(models.Model):
+    """Posts counted per poster and time window, shared by every app server through the database."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("key", "window_start")
+        constraints = [
+            models.UniqueConstraint(fields=("key", "window_start"), name="ratecounter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window_start}: {self.count}"

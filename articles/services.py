@@ -131,6 +131,8 @@ def comment_create(
     created_at: datetime | None = None,
     seed_index: int | None = None,
     poster_key: str = "",
+    ip_hash: str = "",
+    status: Comment.Status = Comment.Status.PUBLISHED,
 ) -> Comment:
     """Post a comment on the article: a new thread, or the last reply to ``parent``."""
     validate_comment_text(body=body, author_name=author_name)
@@ -152,6 +154,8 @@ def comment_create(
             created_at=created_at or timezone.now(),
             seed_index=seed_index,
             poster_key=poster_key,
+            ip_hash=ip_hash,
+            status=status,
         )
         comment.save()
         _save_reply_refs(comment, new=True)
@@ -216,14 +220,13 @@ def comment_set_status(
 ) -> Comment:
     """Publish, hide or remove a comment, recording who did it, when and why; replies stay."""
     with transaction.atomic():
-        Comment.objects.filter(pk=comment.pk).update(
-            status=status,
-            moderated_at=timezone.now(),
-            moderated_by=moderator,
-            moderation_reason=reason,
-        )
-        comment.refresh_from_db(
-            fields=["status", "moderated_at", "moderated_by", "moderation_reason"]
+        comment = _lock_comment(comment.pk)
+        comment.status = status
+        comment.moderated_at = timezone.now()
+        comment.moderated_by = moderator
+        comment.moderation_reason = reason
+        comment.save(
+            update_fields=["status", "moderated_at", "moderated_by", "moderation_reason"]
         )
     return comment
 
@@ -237,11 +240,20 @@ def report_create(
     reporter_key: str,
 ) -> Report:
     """Record a reader's report on a comment; the same reader reporting again updates it."""
-    report, _created = Report.objects.update_or_create(
-        comment=comment,
-        reporter_key=reporter_key,
-        defaults={"reason": reason, "detail": detail, "reporter": reporter},
-    )
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update()
+            .filter(comment=comment, reporter_key=reporter_key)
+            .first()
+        )
+        opens = report is None or report.resolved_at is not None
+        report = report or Report(comment=comment, reporter_key=reporter_key)
+        report.reason, report.detail, report.reporter = reason, detail, reporter
+        report.resolved_at = report.resolved_by = None
+        report.resolution = ""
+        report.save()
+        if opens:
+            Comment.objects.filter(pk=comment.pk).update(open_reports=F("open_reports") + 1)
     return report
 
 

@@ -15,6 +15,30 @@ from .text import render_comment_body
 MAX_DEPTH = 6
 
 
+def _never(comment: Comment) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is reading: moderators see hidden and held comments, authors their own held ones."""
+
+    can_moderate: bool = False
+    is_author: Callable[[Comment], bool] = _never
+    can_change: Callable[[Comment], bool] = _never
+
+    def shows_text(self, comment: Comment) -> bool:
+        if comment.status == Comment.Status.PUBLISHED:
+            return True
+        if comment.status in (Comment.Status.HIDDEN, Comment.Status.PENDING) and self.can_moderate:
+            return True
+        return comment.status == Comment.Status.PENDING and self.is_author(comment)
+
+    def skips(self, comment: Comment) -> bool:
+        """Held comments are not there at all for other readers, nor is anything under them."""
+        return comment.status == Comment.Status.PENDING and not self.shows_text(comment)
+
+
 @dataclass
 class Row:
     """One comment in a nested list, with the list markup around it."""
@@ -30,6 +54,7 @@ class Row:
     continues: bool = False  # it has replies beyond MAX_DEPTH, shown on its own page
     backlinks: list[int] = field(default_factory=list)
     changeable: bool = False  # the reader wrote it and may still edit or delete it
+    status_label: str = ""  # shown on comments that only some readers see
 
 
 def reply_count(comment: Comment) -> int:
@@ -42,17 +67,24 @@ def layout(
     base_level: int = 0,
     reply_url: Callable[[int], str | None],
     backlinks: dict[int, list[int]] | None = None,
-    can_change: Callable[[Comment], bool] = lambda comment: False,
+    viewer: Viewer = Viewer(),
     collapsible: bool = True,
 ) -> list[Row]:
     """Rows for comments given in tree order, nesting at most MAX_DEPTH levels below base_level."""
     numbers: dict[int, int] = {}
+    # Replies of a left-out comment come right after it in tree order, inside its lft…rght.
     rows: list[Row] = []
     backlinks = backlinks or {}
+    skipped: tuple[int, int] | None = None  # (tree_id, rght) of a subtree left out
     for comment in comments:
         numbers[comment.pk] = comment.number
         depth = comment.level - base_level
         if depth >= MAX_DEPTH or depth < 0:
+            continue
+        if skipped and comment.tree_id == skipped[0] and comment.rght < skipped[1]:
+            continue
+        if viewer.skips(comment):
+            skipped = (comment.tree_id, comment.rght)
             continue
         parent_number = numbers.get(comment.parent_id)
         row = Row(
@@ -61,7 +93,7 @@ def layout(
             parent_number=parent_number,
             reply_count=reply_count(comment) if collapsible else 0,
             backlinks=backlinks.get(comment.number, []),
-            changeable=can_change(comment),
+            changeable=viewer.can_change(comment),
         )
         row.continues = depth == MAX_DEPTH - 1 and row.reply_count > 0
         if comment.level == 0:
@@ -71,8 +103,10 @@ def layout(
                 "level": comment.level,
                 "parent": parent_number or 0,
             }
-        if comment.status == Comment.Status.PUBLISHED:
+        if viewer.shows_text(comment):
             row.body_html = render_comment_body(comment.body, reply_url=reply_url)
+            if comment.status != Comment.Status.PUBLISHED:
+                row.status_label = comment.get_status_display()
         if rows:
             previous = rows[-1]
             row.opens = depth > previous.depth

@@ -7,14 +7,16 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from . import posters, services
+from . import abuse, posters, services
 from .forms import CommentForm, ReportForm, SignupForm
 from .models import Article, Comment, ImageCredit
 from .text import quote_text, render_comment_body
-from .threads import MAX_DEPTH, backlinks_for, layout
+from .threads import MAX_DEPTH, Viewer, backlinks_for, layout
 
 THREADS_PER_PAGE = 20
 THREAD_ORDERS = {
@@ -36,6 +38,14 @@ def _article(slug: str) -> Article:
 
 def _comment(article: Article, number: int) -> Comment:
     return get_object_or_404(Comment.objects.filter(article=article), number=number)
+
+
+def _viewer(request: HttpRequest) -> Viewer:
+    return Viewer(
+        can_moderate=request.user.has_perm("articles.change_comment"),
+        is_author=lambda comment: posters.is_author(request, comment),
+        can_change=lambda comment: posters.can_change(request, comment),
+    )
 
 
 def _reply_url(article: Article):
@@ -85,7 +95,7 @@ def _article_page(
         comments,
         reply_url=_reply_url(article),
         backlinks=backlinks_for(article.pk, [c.number for c in comments]),
-        can_change=lambda comment: posters.can_change(request, comment),
+        viewer=_viewer(request),
     )
     context = {
         "article": article,
@@ -105,8 +115,7 @@ def _article_page(
         "new": _new_number(request),
         **extra,
     }
-    status = 400 if form.is_bound and form.errors else 200
-    return render(request, "articles/article_detail.html", context, status=status)
+    return render(request, "articles/article_detail.html", context, status=_status(form))
 
 
 def _new_number(request: HttpRequest) -> int | None:
@@ -124,7 +133,11 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def _post(
     request: HttpRequest, article: Article, form: CommentForm, parent: Comment | None
 ) -> HttpResponse | None:
-    """Save the posted comment and send the reader to it; None when the form must be shown again."""
+    """Save the posted comment and send the reader to it; None when the form must be shown again.
+
+    A form shown again carries its status code in ``form.status_code``.
+    """
+    form.status_code = 400
     if not form.is_valid():
         return None
     if not article.comments_open:
@@ -136,24 +149,64 @@ def _post(
         )
         return None
     if "preview" in request.POST:
+        form.status_code = 200
         return None
+    user = request.user if request.user.is_authenticated else None
+    ip_hash = abuse.request_ip_hash(request)
+    ban = abuse.active_ban(user=user, ip_hash=ip_hash)
+    if ban is not None:
+        form.status_code = 403
+        if ban.expires_at:
+            until = date_format(timezone.localtime(ban.expires_at), "DATETIME_FORMAT")
+            form.add_error(
+                None, gettext("You may not comment until %(until)s.") % {"until": until}
+            )
+        else:
+            form.add_error(None, gettext("You may no longer comment on this site."))
+        return None
+    if not abuse.post_allowed(user=user, ip_hash=ip_hash):
+        form.status_code = 429
+        form.add_error(
+            None,
+            gettext("You are posting too fast. Please wait a little; your text is kept."),
+        )
+        return None
+    body = form.cleaned_data["body"]
+    poster_key = posters.poster_key(request)
+    held = abuse.needs_approval(
+        article=article, body=body, user=user, poster_key=poster_key, ip_hash=ip_hash
+    )
     try:
         comment = services.comment_create(
             article=article,
             parent=parent,
-            body=form.cleaned_data["body"],
+            body=body,
             author_name=form.posting_name,
-            user=request.user if request.user.is_authenticated else None,
-            poster_key=posters.poster_key(request),
+            user=user,
+            poster_key=poster_key,
+            ip_hash=ip_hash,
+            status=Comment.Status.PENDING if held else Comment.Status.PUBLISHED,
         )
     except ValidationError as error:
         for message in error.messages:
             form.add_error(None, message)
         return None
+    if held:
+        messages.info(
+            request,
+            gettext("Thank you. Your comment will appear once a moderator has approved it."),
+        )
     response = HttpResponseRedirect(_landing_url(comment))
-    name = None if request.user.is_authenticated else form.cleaned_data.get("author_name", "")
+    name = None if user else form.cleaned_data.get("author_name", "")
     posters.remember_poster(request, response, name=name)
     return response
+
+
+def _status(form: CommentForm) -> int:
+    if not form.is_bound:
+        return 200
+    form.refresh_token()
+    return getattr(form, "status_code", 400 if form.errors else 200)
 
 
 def _landing_url(comment: Comment) -> str:
@@ -217,8 +270,7 @@ def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "form": form,
         **_preview(request, form, article),
     }
-    status = 400 if form.is_bound and form.errors else 200
-    return render(request, "articles/comment_reply.html", context, status=status)
+    return render(request, "articles/comment_reply.html", context, status=_status(form))
 
 
 def _comment_html(article: Article, comment: Comment) -> SafeString | str:
@@ -239,7 +291,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         base_level=comment.level,
         reply_url=reply_url,
         backlinks=backlinks_for(article.pk, [c.number for c in subtree]),
-        can_change=lambda comment: posters.can_change(request, comment),
+        viewer=_viewer(request),
     )
     context = {
         "article": article,
@@ -278,7 +330,7 @@ def comment_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         return redirect(_landing_url(comment))
     context = {"article": article, "comment": comment, "form": form}
     context.update(_preview(request, form, article))
-    return render(request, "articles/comment_edit.html", context)
+    return render(request, "articles/comment_edit.html", context, status=_status(form))
 
 
 @require_http_methods(["GET", "POST"])

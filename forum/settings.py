@@ -162,3 +162,21 @@ LOGGING = {
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "articles:article_list"
 LOGOUT_REDIRECT_URL = "articles:article_list"
+
+# Moderation and abuse protection.
+# Where the admin lives: set it to something less guessable than "admin/".
+ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+# Posts per poster (IP hash, and account when signed in): name -> (count, seconds).
+FORUM_RATE_LIMITS = {
+    "burst": (int(os.environ.get("FORUM_BURST_LIMIT", "3")), 30),
+    "hourly": (int(os.environ.get("FORUM_HOURLY_LIMIT", "30")), 3600),
+}
+# A comment form sent back sooner than this after it was shown is a bot's; later than the max, stale.
+FORUM_FORM_MIN_SECONDS = 2
+FORUM_FORM_MAX_SECONDS = 24 * 3600
+# Site-wide pre-moderation (an article may set its own): off, first, links or all.
+FORUM_PREMODERATION = os.environ.get("FORUM_PREMODERATION", "off")
+# Comments containing one of these words (matched on NFKC, case-folded text), or more links than
+# FORUM_MAX_LINKS, wait for approval.
+FORUM_BANNED_WORDS = env_list("FORUM_BANNED_WORDS", [])
+FORUM_MAX_LINKS = int(os.environ.get("FORUM_MAX_LINKS", "3"))

@@ -7,9 +7,22 @@ import pytest
 from django.conf import settings
 
 from articles import services
+from articles.abuse import form_token
 from articles.models import Article, Comment
 
 SEED_NAME = "000_fa0796958162b6f6"
+
+
+@pytest.fixture(autouse=True)
+def _quick_posting_allowed(settings):
+    """Tests post fast and often from one address; the abuse tests set their own limits."""
+    settings.FORUM_RATE_LIMITS = {"burst": (10_000, 30), "hourly": (10_000, 3600)}
+    settings.FORUM_FORM_MIN_SECONDS = 0
+
+
+def form(data: dict) -> dict:
+    """Comment form data as a browser sends it, with the signed timestamp of the page."""
+    return {"issued": form_token(), **data}
 
 
 @pytest.fixture

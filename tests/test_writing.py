@@ -10,6 +10,8 @@ from django.utils import timezone
 from articles.models import Comment, Report
 from articles.posters import NAME_COOKIE
 
+from .conftest import form
+
 
 @pytest.fixture
 def url(seeded) -> str:
@@ -17,7 +19,7 @@ def url(seeded) -> str:
 
 
 def test_posting_a_comment_lands_on_it_highlighted(client, seeded, url):
-    response = client.post(f"{url}comment/", {"author_name": "軍事太郎", "body": "新しい意見"})
+    response = client.post(f"{url}comment/", form({"author_name": "軍事太郎", "body": "新しい意見"}))
     comment = Comment.objects.get(body="新しい意見")
     assert (comment.number, comment.parent, comment.author_name) == (37, None, "軍事太郎")
     assert response.status_code == 302
@@ -27,7 +29,7 @@ def test_posting_a_comment_lands_on_it_highlighted(client, seeded, url):
 
 
 def test_name_is_remembered_for_next_time(client, seeded, url):
-    client.post(f"{url}comment/", {"author_name": "軍事太郎", "body": "一回目"})
+    client.post(f"{url}comment/", form({"author_name": "軍事太郎", "body": "一回目"}))
     assert client.cookies[NAME_COOKIE].value
     page = client.get(url).text
     assert 'value="軍事太郎"' in page
@@ -35,7 +37,7 @@ def test_name_is_remembered_for_next_time(client, seeded, url):
 
 def test_reply_goes_under_the_parent_from_the_url(client, seeded, url):
     parent = seeded.comments.get(number=3)
-    response = client.post(f"{url}c/3/reply/", {"body": "返信です", "parent": "1"})
+    response = client.post(f"{url}c/3/reply/", form({"body": "返信です", "parent": "1"}))
     reply = Comment.objects.get(body="返信です")
     assert reply.parent == parent
     assert reply.level == 3
@@ -49,12 +51,12 @@ def test_reply_page_without_javascript_and_quote_prefill(client, seeded, url):
 
 
 def test_anonymous_name_is_empty_and_shown_as_nanashi(client, seeded, url):
-    client.post(f"{url}comment/", {"author_name": "", "body": "名前なし"})
+    client.post(f"{url}comment/", form({"author_name": "", "body": "名前なし"}))
     assert Comment.objects.get(body="名前なし").author_name == ""
 
 
 def test_preview_renders_without_saving_and_keeps_the_text(client, seeded, url):
-    response = client.post(f"{url}comment/", {"body": ">引用\n本文 >>1", "preview": "1"})
+    response = client.post(f"{url}comment/", form({"body": ">引用\n本文 >>1", "preview": "1"}))
     assert response.status_code == 200
     assert not Comment.objects.filter(number=37).exists()
     text = response.text
@@ -75,7 +77,7 @@ def test_preview_renders_without_saving_and_keeps_the_text(client, seeded, url):
     ],
 )
 def test_bad_input_re_renders_the_form_with_the_text_kept(client, seeded, url, data, message):
-    response = client.post(f"{url}comment/", data, HTTP_ACCEPT_LANGUAGE="ja")
+    response = client.post(f"{url}comment/", form(data), HTTP_ACCEPT_LANGUAGE="ja")
     assert response.status_code == 400
     assert message in response.text
     if data["body"].strip() and "\x00" not in data["body"]:
@@ -85,7 +87,7 @@ def test_bad_input_re_renders_the_form_with_the_text_kept(client, seeded, url, d
 
 def test_a_one_megabyte_body_is_refused_and_kept(client, seeded, url):
     body = "長文" * 175_000  # 1 MB of UTF-8
-    response = client.post(f"{url}comment/", {"body": body}, HTTP_ACCEPT_LANGUAGE="ja")
+    response = client.post(f"{url}comment/", form({"body": body}), HTTP_ACCEPT_LANGUAGE="ja")
     assert response.status_code == 400
     assert "5000文字以内" in response.text
     assert body in response.text
@@ -93,7 +95,7 @@ def test_a_one_megabyte_body_is_refused_and_kept(client, seeded, url):
 
 def test_hostile_text_is_stored_as_text_and_escaped(client, seeded, url):
     body = '"><img src=x onerror=alert(1)> <script>alert(1)</script> javascript:alert(1)'
-    client.post(f"{url}comment/", {"author_name": '"><b>名前</b>', "body": body})
+    client.post(f"{url}comment/", form({"author_name": '"><b>名前</b>', "body": body}))
     page = client.get(url).text
     assert "<img src=x" not in page
     assert "<script>alert(1)" not in page
@@ -103,23 +105,30 @@ def test_hostile_text_is_stored_as_text_and_escaped(client, seeded, url):
 
 
 def test_invisible_characters_are_stripped_and_text_stored_nfc(client, seeded, url):
-    client.post(f"{url}comment/", {"body": "か\u3099\u202eおかしい\u200bな"})
+    client.post(f"{url}comment/", form({"body": "か\u3099\u202eおかしい\u200bな"}))
     assert Comment.objects.get(number=37).body == "がおかしいな"
 
 
 def test_reply_to_another_articles_comment_is_a_404(client, seeded, other_article, post):
     foreign = post(other_article, "よその記事")
+    # The parent is named by its number within the article in the URL: no number reaches
+    # another article's comments, and a smuggled form field is ignored.
     response = client.post(
-        f"{seeded.get_absolute_url()}c/{foreign.number + 100}/reply/", {"body": "x"}
+        f"{seeded.get_absolute_url()}c/{seeded.last_comment_number + 1}/reply/",
+        form({"body": "x", "parent": str(foreign.pk)}),
     )
     assert response.status_code == 404
-    assert not seeded.comments.filter(body="x").exists()
+    client.post(
+        f"{seeded.get_absolute_url()}c/1/reply/", form({"body": "y", "parent": str(foreign.pk)})
+    )
+    assert Comment.objects.get(body="y").parent == seeded.comments.get(number=1)
+    assert not foreign.children.exists()
 
 
 @pytest.mark.parametrize("status", [Comment.Status.REMOVED, Comment.Status.HIDDEN])
 def test_reply_to_a_removed_comment_keeps_the_text_and_explains(client, seeded, url, status):
     Comment.objects.filter(number=3).update(status=status)
-    response = client.post(f"{url}c/3/reply/", {"body": "遅れた返信"}, HTTP_ACCEPT_LANGUAGE="ja")
+    response = client.post(f"{url}c/3/reply/", form({"body": "遅れた返信"}), HTTP_ACCEPT_LANGUAGE="ja")
     assert response.status_code == 400
     assert "返信先のコメントは削除されたため" in response.text
     assert "遅れた返信</textarea>" in response.text
@@ -130,7 +139,7 @@ def test_closed_article_refuses_comments_and_keeps_the_text(client, seeded, url)
     seeded.comments_open = False
     seeded.save()
     assert "この記事へのコメントは締め切られました" in client.get(url).text
-    response = client.post(f"{url}comment/", {"body": "締め切り後"}, HTTP_ACCEPT_LANGUAGE="ja")
+    response = client.post(f"{url}comment/", form({"body": "締め切り後"}), HTTP_ACCEPT_LANGUAGE="ja")
     assert response.status_code == 400
     assert "締め切り後</textarea>" in response.text
     assert not Comment.objects.filter(body="締め切り後").exists()
@@ -138,7 +147,7 @@ def test_closed_article_refuses_comments_and_keeps_the_text(client, seeded, url)
 
 def test_posting_without_a_csrf_token_is_refused(seeded, url):
     client = Client(enforce_csrf_checks=True)
-    response = client.post(f"{url}comment/", {"body": "CSRFなし"})
+    response = client.post(f"{url}comment/", form({"body": "CSRFなし"}))
     assert response.status_code == 403
     assert not Comment.objects.filter(body="CSRFなし").exists()
 
@@ -147,7 +156,7 @@ def test_signed_in_reader_posts_under_their_account_name(client, seeded, url):
     user = get_user_model().objects.create_user("taro", password="a-long-password-123")
     client.force_login(user)
     assert 'name="author_name"' not in client.get(url).text
-    client.post(f"{url}comment/", {"author_name": "なりすまし", "body": "ログイン中"})
+    client.post(f"{url}comment/", form({"author_name": "なりすまし", "body": "ログイン中"}))
     comment = Comment.objects.get(body="ログイン中")
     assert (comment.author_name, comment.user) == ("taro", user)
 
@@ -171,9 +180,9 @@ def test_sign_up_and_log_in(client, db):
 
 
 def test_author_can_edit_within_fifteen_minutes(client, seeded, url):
-    client.post(f"{url}comment/", {"body": "誤字あり"})
+    client.post(f"{url}comment/", form({"body": "誤字あり"}))
     assert 'href="/articles/fa0796958162b6f6/c/37/edit/"' in client.get(url).text
-    response = client.post(f"{url}c/37/edit/", {"body": "誤字なし >>1"})
+    response = client.post(f"{url}c/37/edit/", form({"body": "誤字なし >>1"}))
     assert response.status_code == 302
     comment = Comment.objects.get(number=37)
     assert comment.body == "誤字なし >>1"
@@ -181,15 +190,15 @@ def test_author_can_edit_within_fifteen_minutes(client, seeded, url):
 
 
 def test_author_cannot_edit_after_the_window_nor_can_others(client, seeded, url):
-    client.post(f"{url}comment/", {"body": "私の"})
+    client.post(f"{url}comment/", form({"body": "私の"}))
     assert Client().get(f"{url}c/37/edit/").status_code == 403
     Comment.objects.filter(number=37).update(created_at=timezone.now() - timedelta(minutes=16))
-    assert client.post(f"{url}c/37/edit/", {"body": "遅い"}).status_code == 403
+    assert client.post(f"{url}c/37/edit/", form({"body": "遅い"})).status_code == 403
     assert Comment.objects.get(number=37).body == "私の"
 
 
 def test_author_deletes_and_a_placeholder_stays_with_the_replies(client, seeded, url, post):
-    client.post(f"{url}comment/", {"body": "消す予定"})
+    client.post(f"{url}comment/", form({"body": "消す予定"}))
     mine = Comment.objects.get(number=37)
     post(seeded, "その返信", parent=mine)
     assert client.get(f"{url}c/37/delete/").status_code == 200

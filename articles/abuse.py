@@ -1,0 +1,190 @@
+"""Protection from abuse: bans, rate limits, form traps and the words that hold a comment back.
+
+Rate counts live in the database, so every app server process shares them.
+"""
+
+import random
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
+
+from .models import Article, Ban, Comment, Premoderation, RateCounter
+
+URL_RE = re.compile(r"https?://", re.IGNORECASE)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address the request came from."""
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def ip_hash(ip: str) -> str:
+    """A keyed hash of an IP address: stable enough to ban by, useless to anyone without the key."""
+    return salted_hmac("articles.ip_hash", ip).hexdigest()
+
+
+def request_ip_hash(request: HttpRequest) -> str:
+    if not hasattr(request, "_ip_hash"):
+        request._ip_hash = ip_hash(client_ip(request))
+    return request._ip_hash
+
+
+def active_ban(*, user, ip_hash: str) -> Ban | None:
+    """The ban in force on this user or address, if any."""
+    who = Q(ip_hash=ip_hash) if ip_hash else Q(pk__in=[])
+    if user is not None and user.is_authenticated:
+        who |= Q(user=user)
+    now = timezone.now()
+    return (
+        Ban.objects.filter(who)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by("expires_at")
+        .first()
+    )
+
+
+# Rate limits ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    count: int
+    seconds: int
+
+
+def post_limits() -> list[Limit]:
+    return [Limit(name, count, seconds) for name, (count, seconds) in settings.FORUM_RATE_LIMITS.items()]
+
+
+def rate_hit(key: str, limit: Limit) -> bool:
+    """Count one event for key in the limit's current window; False once the limit is passed.
+
+    One atomic upsert, so that two processes counting at once cannot both slip under the limit.
+    """
+    now = time.time()
+    start = int(now // limit.seconds) * limit.seconds
+    window_start = datetime.fromtimestamp(start, tz=UTC)
+    expires_at = window_start + timedelta(seconds=limit.seconds)
+    table = RateCounter._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, window_start, expires_at, count) VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
+            "RETURNING count",
+            [f"{limit.name}:{key}", window_start, expires_at],
+        )
+        (count,) = cursor.fetchone()
+    if random.random() < 0.02:  # noqa: S311 - not security, just occasional clean-up
+        RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
+    return count <= limit.count
+
+
+def post_allowed(*, user, ip_hash: str) -> bool:
+    """Count a post by this poster against every limit; False when one of them is passed."""
+    keys = [f"ip:{ip_hash}"]
+    if user is not None and user.is_authenticated:
+        keys.append(f"user:{user.pk}")
+    # Every limit counts the attempt, so that hammering a full window keeps it full.
+    results = [rate_hit(f"post:{key}", limit) for limit in post_limits() for key in keys]
+    return all(results)
+
+
+LOGIN_LIMIT = Limit("login", 5, 15 * 60)
+
+
+def login_failed(ip_hash: str) -> None:
+    rate_hit(f"ip:{ip_hash}", LOGIN_LIMIT)
+
+
+def login_blocked(ip_hash: str) -> bool:
+    """Whether this address has failed to log in too often lately."""
+    start = int(time.time() // LOGIN_LIMIT.seconds) * LOGIN_LIMIT.seconds
+    window_start = datetime.fromtimestamp(start, tz=UTC)
+    counter = RateCounter.objects.filter(
+        key=f"{LOGIN_LIMIT.name}:ip:{ip_hash}", window_start=window_start
+    ).first()
+    return counter is not None and counter.count >= LOGIN_LIMIT.count
+
+
+# Form traps -------------------------------------------------------------------------------------
+
+FORM_TOKEN_SALT = "articles.comment_form"
+
+
+def form_token(issued_at: float | None = None) -> str:
+    """A signed note of when a comment form was handed out."""
+    return signing.dumps(issued_at if issued_at is not None else time.time(), salt=FORM_TOKEN_SALT)
+
+
+def check_form_token(token: str) -> None:
+    """Refuse a form sent back too fast for a person, too long after it was handed out, or forged."""
+    try:
+        issued_at = float(signing.loads(token, salt=FORM_TOKEN_SALT))
+    except (signing.BadSignature, TypeError, ValueError) as error:
+        raise ValidationError(
+            gettext("This form could not be checked. Please post again."), code="form_invalid"
+        ) from error
+    age = time.time() - issued_at
+    if age < settings.FORUM_FORM_MIN_SECONDS:
+        raise ValidationError(
+            gettext("That was fast. Please check your comment and post it again."),
+            code="form_too_fast",
+        )
+    if age > settings.FORUM_FORM_MAX_SECONDS:
+        raise ValidationError(
+            gettext("This form has expired. Your text is kept: please post it again."),
+            code="form_expired",
+        )
+
+
+# What holds a comment for approval --------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    """Text folded for matching: full- and half-width alike (NFKC), case-folded."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def banned_words_in(text: str) -> list[str]:
+    folded = normalise(text)
+    return [word for word in settings.FORUM_BANNED_WORDS if normalise(word) in folded]
+
+
+def link_count(text: str) -> int:
+    return len(URL_RE.findall(normalise(text)))
+
+
+def is_new_poster(*, user, poster_key: str, ip_hash: str) -> bool:
+    """Whether this poster has no published comment yet."""
+    if user is not None and user.is_authenticated:
+        who = Q(user=user)
+    else:
+        who = Q(poster_key=poster_key) | Q(ip_hash=ip_hash)
+    return not Comment.objects.filter(who, status=Comment.Status.PUBLISHED).exists()
+
+
+def needs_approval(*, article: Article, body: str, user, poster_key: str, ip_hash: str) -> bool:
+    """Whether a new comment waits in the approval queue instead of showing at once."""
+    if banned_words_in(body) or link_count(body) > settings.FORUM_MAX_LINKS:
+        return True
+    policy = article.premoderation or settings.FORUM_PREMODERATION
+    if policy == Premoderation.ALL:
+        return True
+    if policy == Premoderation.LINKS:
+        return link_count(body) > 0
+    if policy == Premoderation.FIRST:
+        return is_new_poster(user=user, poster_key=poster_key, ip_hash=ip_hash)
+    return False
