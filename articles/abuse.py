@@ -66,7 +66,9 @@ class Limit:
 
 
 def post_limits() -> list[Limit]:
-    return [Limit(name, count, seconds) for name, (count, seconds) in settings.FORUM_RATE_LIMITS.items()]
+    return [
+        Limit(name, count, seconds) for name, (count, seconds) in settings.FORUM_RATE_LIMITS.items()
+    ]
 
 
 def rate_hit(key: str, limit: Limit) -> bool:
@@ -87,7 +89,7 @@ def rate_hit(key: str, limit: Limit) -> bool:
             [f"{limit.name}:{key}", window_start, expires_at],
         )
         (count,) = cursor.fetchone()
-    if random.random() < 0.02:  # noqa: S311 - not security, just occasional clean-up
+    if random.random() < 0.02:
         RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
     return count <= limit.count
 
@@ -130,7 +132,7 @@ def form_token(issued_at: float | None = None) -> str:
 
 
 def check_form_token(token: str) -> None:
-    """Refuse a form sent back too fast for a person, too long after it was handed out, or forged."""
+    """Refuse a form sent back too fast for a person, too long after it was shown, or forged."""
     try:
         issued_at = float(signing.loads(token, salt=FORM_TOKEN_SALT))
     except (signing.BadSignature, TypeError, ValueError) as error:

@@ -1,13 +1,15 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import AUTHOR_NAME_MAX_LENGTH, COMMENT_BODY_MAX_LENGTH, Report
+from . import abuse
 from .abuse import check_form_token, form_token
+from .models import AUTHOR_NAME_MAX_LENGTH, COMMENT_BODY_MAX_LENGTH, Report
 from .services import validate_comment_body
 from .text import clean_comment_text
 
@@ -29,7 +31,7 @@ class CommentForm(forms.Form):
         error_messages={"required": _("Write something first.")},
     )
 
-    # A trap for bots: people never see this field (it is hidden by the stylesheet) and leave it empty.
+    # A trap for bots: people never see this field (the stylesheet hides it) and leave it empty.
     website = forms.CharField(
         label=_("Leave this empty"),
         required=False,
@@ -102,3 +104,23 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username",)
+
+
+class LoginLimitMixin:
+    """Refuse to check passwords for an address that has failed to log in too often lately."""
+
+    def clean(self):
+        if self.request is not None and abuse.login_blocked(abuse.request_ip_hash(self.request)):
+            raise ValidationError(
+                gettext("Too many failed log-ins from your address. Try again in 15 minutes."),
+                code="too_many_logins",
+            )
+        return super().clean()
+
+
+class LimitedAuthenticationForm(LoginLimitMixin, AuthenticationForm):
+    pass
+
+
+class LimitedAdminAuthenticationForm(LoginLimitMixin, AdminAuthenticationForm):
+    pass

@@ -440,7 +440,8 @@ class ModerationLog(models.Model):
         verbose_name_plural = _("moderation log")
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.moderator}: {self.get_action_display()} {self.target}"
+        action = self.get_action_display()
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.moderator}: {action} {self.target}"
 
 
 class RateCounter(models.Model):

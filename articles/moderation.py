@@ -65,7 +65,7 @@ def comment_moderate(
             comment=comment, status=STATUS_ACTIONS[action], moderator=moderator, reason=reason
         )
         if action in (Action.HIDE, Action.REMOVE):
-            _resolve_reports(comment, moderator=moderator, resolution=action.label)
+            _resolve_reports(comment, moderator=moderator, resolution=action.value)
         _log(action, moderator=moderator, comment=comment, reason=reason)
     return comment
 
@@ -73,7 +73,7 @@ def comment_moderate(
 def reports_dismiss(*, comment: Comment, moderator: AbstractBaseUser, reason: str = "") -> None:
     """Close a comment's open reports, leaving the comment as it is."""
     with transaction.atomic():
-        _resolve_reports(comment, moderator=moderator, resolution=Action.DISMISS.label)
+        _resolve_reports(comment, moderator=moderator, resolution=Action.DISMISS.value)
         _log(Action.DISMISS, moderator=moderator, comment=comment, reason=reason)
 
 
@@ -96,8 +96,13 @@ def comment_reparent(
     with transaction.atomic():
         comment = services.comment_move(comment=comment, parent=parent)
         where = f"#{parent.number}" if parent else "—"
-        _log(Action.MOVE, moderator=moderator, comment=comment, reason=reason,
-             target=f"{_target(comment)} → {where}"[:300])
+        _log(
+            Action.MOVE,
+            moderator=moderator,
+            comment=comment,
+            reason=reason,
+            target=f"{_target(comment)} → {where}"[:300],
+        )
     return comment
 
 

@@ -8,8 +8,11 @@ MODERATOR_PERMISSIONS = {
     "articles": [
         "view_article",
         "change_article",
-        *(f"{verb}_{model}" for verb in ("view", "add", "change", "delete")
-          for model in ("paragraph", "imagecredit", "link", "ban")),
+        *(
+            f"{verb}_{model}"
+            for verb in ("view", "add", "change", "delete")
+            for model in ("paragraph", "imagecredit", "link", "ban")
+        ),
         "view_comment",
         "change_comment",
         "delete_comment",

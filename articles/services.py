@@ -225,9 +225,7 @@ def comment_set_status(
         comment.moderated_at = timezone.now()
         comment.moderated_by = moderator
         comment.moderation_reason = reason
-        comment.save(
-            update_fields=["status", "moderated_at", "moderated_by", "moderation_reason"]
-        )
+        comment.save(update_fields=["status", "moderated_at", "moderated_by", "moderation_reason"])
     return comment
 
 

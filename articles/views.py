@@ -6,9 +6,9 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.safestring import SafeString
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
@@ -158,9 +158,7 @@ def _post(
         form.status_code = 403
         if ban.expires_at:
             until = date_format(timezone.localtime(ban.expires_at), "DATETIME_FORMAT")
-            form.add_error(
-                None, gettext("You may not comment until %(until)s.") % {"until": until}
-            )
+            form.add_error(None, gettext("You may not comment until %(until)s.") % {"until": until})
         else:
             form.add_error(None, gettext("You may no longer comment on this site."))
         return None

@@ -171,7 +171,7 @@ FORUM_RATE_LIMITS = {
     "burst": (int(os.environ.get("FORUM_BURST_LIMIT", "3")), 30),
     "hourly": (int(os.environ.get("FORUM_HOURLY_LIMIT", "30")), 3600),
 }
-# A comment form sent back sooner than this after it was shown is a bot's; later than the max, stale.
+# A comment form sent back sooner than this after it was shown is a bot's; after the max, stale.
 FORUM_FORM_MIN_SECONDS = 2
 FORUM_FORM_MAX_SECONDS = 24 * 3600
 # Site-wide pre-moderation (an article may set its own): off, first, links or all.

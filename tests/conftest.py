@@ -62,6 +62,22 @@ def seeded(db, seed_dir: Path) -> Article:
     return Article.objects.get()
 
 
+@pytest.fixture
+def moderator(db):
+    """A staff user in the moderators group: not a superuser."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("moderator", password="mod-password-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="moderators"))
+    return user
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
 def tree_shape(article: Article) -> str:
     """The article's comments as indented text ("#number body"), in tree order."""
     return "\n".join(

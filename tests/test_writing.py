@@ -19,7 +19,9 @@ def url(seeded) -> str:
 
 
 def test_posting_a_comment_lands_on_it_highlighted(client, seeded, url):
-    response = client.post(f"{url}comment/", form({"author_name": "軍事太郎", "body": "新しい意見"}))
+    response = client.post(
+        f"{url}comment/", form({"author_name": "軍事太郎", "body": "新しい意見"})
+    )
     comment = Comment.objects.get(body="新しい意見")
     assert (comment.number, comment.parent, comment.author_name) == (37, None, "軍事太郎")
     assert response.status_code == 302
@@ -128,7 +130,9 @@ def test_reply_to_another_articles_comment_is_a_404(client, seeded, other_articl
 @pytest.mark.parametrize("status", [Comment.Status.REMOVED, Comment.Status.HIDDEN])
 def test_reply_to_a_removed_comment_keeps_the_text_and_explains(client, seeded, url, status):
     Comment.objects.filter(number=3).update(status=status)
-    response = client.post(f"{url}c/3/reply/", form({"body": "遅れた返信"}), HTTP_ACCEPT_LANGUAGE="ja")
+    response = client.post(
+        f"{url}c/3/reply/", form({"body": "遅れた返信"}), HTTP_ACCEPT_LANGUAGE="ja"
+    )
     assert response.status_code == 400
     assert "返信先のコメントは削除されたため" in response.text
     assert "遅れた返信</textarea>" in response.text
@@ -139,7 +143,9 @@ def test_closed_article_refuses_comments_and_keeps_the_text(client, seeded, url)
     seeded.comments_open = False
     seeded.save()
     assert "この記事へのコメントは締め切られました" in client.get(url).text
-    response = client.post(f"{url}comment/", form({"body": "締め切り後"}), HTTP_ACCEPT_LANGUAGE="ja")
+    response = client.post(
+        f"{url}comment/", form({"body": "締め切り後"}), HTTP_ACCEPT_LANGUAGE="ja"
+    )
     assert response.status_code == 400
     assert "締め切り後</textarea>" in response.text
     assert not Comment.objects.filter(body="締め切り後").exists()

@@ -1,0 +1,427 @@
+"""The moderation desk: articles, comments in their threads, reports, held comments, bans, the log.
+
+Every change to a comment goes through ``articles.moderation`` (and so through the services and
+the tree lock), and is recorded in the moderation log.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from . import moderation
+from .forms import LimitedAdminAuthenticationForm
+from .models import (
+    Article,
+    Ban,
+    Comment,
+    ImageCredit,
+    Link,
+    ModerationLog,
+    Paragraph,
+    PendingComment,
+    Report,
+    ReportedComment,
+)
+
+admin.site.site_header = _("Forum moderation")
+admin.site.site_title = _("Forum moderation")
+admin.site.login_form = LimitedAdminAuthenticationForm
+
+Action = ModerationLog.Action
+
+
+# Articles ---------------------------------------------------------------------------------------
+
+
+class ParagraphInline(admin.TabularInline):
+    model = Paragraph
+    extra = 0
+    ordering = ("position",)
+
+
+class ImageCreditInline(admin.TabularInline):
+    model = ImageCredit
+    extra = 0
+    ordering = ("role", "after_paragraph")
+
+
+class LinkInline(admin.TabularInline):
+    model = Link
+    extra = 0
+    ordering = ("kind", "position")
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "published_at",
+        "comments_open",
+        "premoderation",
+        "comment_count",
+        "page",
+    )
+    list_filter = ("comments_open", "premoderation", "published_at")
+    date_hierarchy = "published_at"
+    search_fields = ("title",)
+    inlines = (ParagraphInline, ImageCreditInline, LinkInline)
+    actions = ("close_comments", "reopen_comments")
+
+    @admin.display(description=_("comments"), ordering="last_comment_number")
+    def comment_count(self, article: Article) -> int:
+        return article.last_comment_number
+
+    @admin.display(description=_("page"))
+    def page(self, article: Article) -> str:
+        return format_html('<a href="{}">{}</a>', article.get_absolute_url(), gettext("View"))
+
+    def _set_open(self, request: HttpRequest, queryset: QuerySet, is_open: bool) -> None:
+        for article in queryset:
+            moderation.article_comments_open(
+                article=article, is_open=is_open, moderator=request.user
+            )
+
+    @admin.action(description=_("Close comments"), permissions=["change"])
+    def close_comments(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_open(request, queryset, False)
+
+    @admin.action(description=_("Reopen comments"), permissions=["change"])
+    def reopen_comments(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_open(request, queryset, True)
+
+
+# Comments ---------------------------------------------------------------------------------------
+
+
+class CommentActionForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    days = forms.IntegerField(
+        label=_("Ban for days (empty: for good)"), required=False, min_value=1, max_value=3650
+    )
+
+
+class CommentAdminForm(forms.ModelForm):
+    class Meta:
+        model = Comment
+        fields = ("parent", "author_name", "body")
+
+    def clean_parent(self) -> Comment | None:
+        parent = self.cleaned_data["parent"]
+        comment = self.instance
+        if parent is None:
+            return None
+        if parent.article_id != comment.article_id:
+            raise ValidationError(
+                gettext("A comment can only be moved within its own article."),
+                code="parent_other_article",
+            )
+        if parent.tree_id == comment.tree_id and comment.lft <= parent.lft < comment.rght:
+            raise ValidationError(
+                gettext("A comment cannot be moved under one of its own replies."),
+                code="move_into_own_subtree",
+            )
+        return parent
+
+
+class ReportedFilter(admin.SimpleListFilter):
+    title = _("reports")
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("with open reports")), ("no", _("without")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(open_reports__gt=0)
+        if self.value() == "no":
+            return queryset.filter(open_reports=0)
+        return queryset
+
+
+class ReportInline(admin.TabularInline):
+    model = Report
+    fields = ("reason", "detail", "created_at", "resolved_at", "resolved_by", "resolution")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    form = CommentAdminForm
+    list_display = (
+        "number",
+        "article",
+        "author",
+        "first_line",
+        "status",
+        "open_reports",
+        "created_at",
+    )
+    list_display_links = ("number", "first_line")
+    list_filter = ("status", ReportedFilter, "article", "created_at")
+    search_fields = ("body", "author_name")
+    list_per_page = 100
+    list_select_related = ("article",)
+    # A million comments: no COUNT(*) of the whole table on every page.
+    show_full_result_count = False
+    raw_id_fields = ("parent",)
+    readonly_fields = (
+        "article",
+        "number",
+        "user",
+        "created_at",
+        "status",
+        "moderated_by",
+        "moderated_at",
+        "moderation_reason",
+        "open_reports",
+    )
+    fieldsets = (
+        (None, {"fields": ("article", "number", "parent", "author_name", "user", "body")}),
+        (
+            _("Moderation"),
+            {
+                "fields": (
+                    "created_at",
+                    "status",
+                    "moderated_by",
+                    "moderated_at",
+                    "moderation_reason",
+                    "open_reports",
+                )
+            },
+        ),
+    )
+    inlines = (ReportInline,)
+    action_form = CommentActionForm
+    actions = (
+        "hide",
+        "remove",
+        "restore",
+        "approve",
+        "dismiss_reports",
+        "ban_posters",
+        "delete_selected",
+    )
+    change_form_template = "admin/articles/comment/change_form.html"
+
+    @admin.display(description=_("name"), ordering="author_name")
+    def author(self, comment: Comment) -> str:
+        return comment.author_name or gettext("Anonymous")
+
+    @admin.display(description=_("comment"))
+    def first_line(self, comment: Comment) -> str:
+        first = comment.body.splitlines()[0] if comment.body else ""
+        return first[:80] + ("…" if len(first) > 80 or "\n" in comment.body else "")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # comments come from readers and the importer
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        comment = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if comment is not None:
+            thread = [*comment.get_ancestors(), *comment.get_descendants(include_self=True)]
+            base = reverse("admin:articles_comment_changelist")
+            extra_context["thread"] = [
+                (node, node.level * 1.5, f"{base}{node.pk}/change/", node.pk == comment.pk)
+                for node in thread
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: Comment, form, change: bool) -> None:
+        # Never obj.save(): django-mptt would move the node without the tree lock.
+        reason = gettext("edited in the admin")
+        if "parent" in form.changed_data:
+            moderation.comment_reparent(
+                comment=obj,
+                parent=form.cleaned_data["parent"],
+                moderator=request.user,
+                reason=reason,
+            )
+        if {"body", "author_name"} & set(form.changed_data):
+            moderation.comment_correct(
+                comment=obj,
+                body=form.cleaned_data["body"],
+                author_name=form.cleaned_data["author_name"],
+                moderator=request.user,
+                reason=reason,
+            )
+
+    def delete_model(self, request: HttpRequest, obj: Comment) -> None:
+        moderation.comment_subtree_delete(comment=obj, moderator=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # Outermost first; a reply may already have gone with its parent's subtree.
+        for comment in queryset.order_by("level"):
+            if Comment.objects.filter(pk=comment.pk).exists():
+                moderation.comment_subtree_delete(comment=comment, moderator=request.user)
+
+    def _moderate(self, request: HttpRequest, queryset: QuerySet, action: Action) -> None:
+        reason = request.POST.get("reason", "")
+        for comment in queryset:
+            moderation.comment_moderate(
+                comment=comment, action=action, moderator=request.user, reason=reason
+            )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d comment: %(action)s.", "%(count)d comments: %(action)s.", len(queryset)
+            )
+            % {"count": len(queryset), "action": action.label},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Hide (only moderators see them)"), permissions=["change"])
+    def hide(self, request, queryset):
+        self._moderate(request, queryset, Action.HIDE)
+
+    @admin.action(
+        description=_("Remove (a placeholder stays; replies stay)"), permissions=["change"]
+    )
+    def remove(self, request, queryset):
+        self._moderate(request, queryset, Action.REMOVE)
+
+    @admin.action(description=_("Restore"), permissions=["change"])
+    def restore(self, request, queryset):
+        self._moderate(request, queryset, Action.RESTORE)
+
+    @admin.action(description=_("Approve"), permissions=["change"])
+    def approve(self, request, queryset):
+        self._moderate(request, queryset.filter(status=Comment.Status.PENDING), Action.APPROVE)
+
+    @admin.action(description=_("Dismiss their reports"), permissions=["change"])
+    def dismiss_reports(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        for comment in queryset:
+            moderation.reports_dismiss(comment=comment, moderator=request.user, reason=reason)
+
+    @admin.action(description=_("Ban their posters"), permissions=["change"])
+    def ban_posters(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        days = request.POST.get("days", "")
+        until = timezone.now() + timedelta(days=int(days)) if days.isdigit() else None
+        if not reason:
+            self.message_user(request, gettext("Give a reason for the ban."), messages.ERROR)
+            return
+        for comment in queryset:
+            try:
+                moderation.poster_ban(
+                    comment=comment, moderator=request.user, reason=reason, until=until
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
+
+
+@admin.register(ReportedComment)
+class ReportedCommentAdmin(CommentAdmin):
+    """The reported queue: comments with open reports, most reported first."""
+
+    list_display = (
+        "open_reports",
+        "number",
+        "article",
+        "author",
+        "first_line",
+        "status",
+        "created_at",
+    )
+    list_filter = ("status", "article")
+    actions = ("dismiss_reports", "hide", "remove", "ban_posters")
+    ordering = ("-open_reports", "-pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(open_reports__gt=0)
+
+
+@admin.register(PendingComment)
+class PendingCommentAdmin(CommentAdmin):
+    """The approval queue: held comments, oldest first."""
+
+    list_display = ("created_at", "number", "article", "author", "first_line")
+    list_filter = ("article",)
+    actions = ("approve", "remove", "ban_posters")
+    ordering = ("created_at", "pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=Comment.Status.PENDING)
+
+
+# Bans and the log -------------------------------------------------------------------------------
+
+
+@admin.register(Ban)
+class BanAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "created_by", "created_at", "expires_at", "in_force")
+    list_filter = ("created_at", "expires_at")
+    list_select_related = ("user", "created_by")
+    raw_id_fields = ("user",)
+    fields = ("user", "ip_hash", "reason", "expires_at")
+
+    @admin.display(description=_("in force"), boolean=True)
+    def in_force(self, ban: Ban) -> bool:
+        return ban.expires_at is None or ban.expires_at > timezone.now()
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            ModerationLog.objects.create(
+                action=Action.BAN, moderator=request.user, target=str(obj)[:300], reason=obj.reason
+            )
+
+
+@admin.register(ModerationLog)
+class ModerationLogAdmin(admin.ModelAdmin):
+    """Every moderation action, newest first; read-only."""
+
+    list_display = ("created_at", "moderator", "action", "target", "reason")
+    list_filter = ("action", "moderator", "created_at")
+    list_select_related = ("moderator",)
+    search_fields = ("target", "reason")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "comment", "reason", "resolved_at", "resolved_by", "resolution")
+    list_filter = ("reason", "resolved_at")
+    list_select_related = ("comment", "resolved_by")
+    raw_id_fields = ("comment",)
+    readonly_fields = (
+        "comment",
+        "reason",
+        "detail",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+        "resolution",
+    )
+    exclude = ("reporter",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
