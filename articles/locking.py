@@ -23,8 +23,16 @@ ADVISORY_NAMESPACE = 0x436D5472
 NEW_TREE = 0
 
 
-def lock_trees(tree_ids: Iterable[int | None]) -> None:
-    """Hold the given trees' locks until the current transaction ends (None: the new-tree lock)."""
+class LockConflict(Exception):
+    """A lock could not be taken without risking a deadlock: roll back and try again."""
+
+
+def lock_trees(tree_ids: Iterable[int | None], *, wait: bool = True) -> None:
+    """Hold the given trees' locks until the current transaction ends (None: the new-tree lock).
+
+    With ``wait=False`` (for locks taken after others are already held, out of order) raise
+    LockConflict instead of waiting for a lock another transaction holds.
+    """
     if not connection.in_atomic_block:
         raise RuntimeError("Comment-tree locks must be taken inside transaction.atomic().")
     keys = sorted({NEW_TREE if tree_id is None else tree_id for tree_id in tree_ids})
@@ -32,7 +40,16 @@ def lock_trees(tree_ids: Iterable[int | None]) -> None:
         # In ascending order, so that two writers needing the same two trees cannot deadlock.
         with connection.cursor() as cursor:
             for key in keys:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, key])
+                if wait:
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, key]
+                    )
+                    continue
+                cursor.execute(
+                    "SELECT pg_try_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, key]
+                )
+                if not cursor.fetchone()[0]:
+                    raise LockConflict(f"comment tree {key} is locked")
     elif connection.vendor == "sqlite":
         if connection.transaction_mode != "IMMEDIATE":
             raise NotSupportedError(

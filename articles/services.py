@@ -5,8 +5,13 @@ comment tree it touches (see ``articles.locking``). Instances read before the lo
 the tree nodes involved are re-read under it.
 """
 
+import functools
+import random
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -25,7 +30,10 @@ from .models import (
     ReplyRef,
     Report,
 )
-from .text import reply_refs
+from .text import clean_comment_text, reply_refs
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def validate_comment_body(body: str) -> None:
@@ -68,17 +76,47 @@ def _defer_nested_set_checks() -> None:
             )
 
 
+def _lock_comments(*comment_ids: int, new_tree: bool = False) -> list[Comment]:
+    """Lock the trees holding these comments, all at once, and return them as they stand then.
+
+    Taking every lock in one go (in order) keeps two writers needing the same trees from
+    deadlocking. A comment moved to another tree between the read and the lock is followed.
+    """
+    held: set[int | None] = set()
+    while True:
+        trees = dict(Comment.objects.filter(pk__in=comment_ids).values_list("pk", "tree_id"))
+        if len(trees) < len(set(comment_ids)):
+            raise ValidationError(gettext("That comment no longer exists."), code="comment_missing")
+        wanted = {*trees.values(), *([None] if new_tree else [])}
+        # The first locks are taken together, in order; any taken later (a comment was moved
+        # meanwhile) are out of order, so they must not wait: see retrying().
+        locking.lock_trees(wanted - held, wait=not held)
+        held |= wanted
+        fresh = Comment.objects.in_bulk(comment_ids)
+        if len(fresh) == len(trees) and all(c.tree_id in held for c in fresh.values()):
+            return [fresh[pk] for pk in comment_ids]
+
+
+def retrying(write: Callable[P, R]) -> Callable[P, R]:
+    """Run a tree write again (a few times) when it met a lock it could not wait for."""
+
+    @functools.wraps(write)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(5):
+            try:
+                return write(*args, **kwargs)
+            except locking.LockConflict:
+                if connection.in_atomic_block:
+                    raise  # only the outermost transaction can let go of its locks
+                time.sleep(0.01 * (attempt + 1) * random.random())
+        return write(*args, **kwargs)
+
+    return wrapper
+
+
 def _lock_comment(comment_id: int) -> Comment:
     """Lock the tree holding this comment and return the comment as it stands under that lock."""
-    tree_id = Comment.objects.filter(pk=comment_id).values_list("tree_id", flat=True).first()
-    while tree_id is not None:
-        locking.lock_trees([tree_id])
-        fresh = Comment.objects.filter(pk=comment_id).first()
-        if fresh is not None and fresh.tree_id == tree_id:
-            return fresh
-        # Moved to another tree (or deleted) between the read and the lock: follow it.
-        tree_id = fresh.tree_id if fresh is not None else None
-    raise ValidationError(gettext("That comment no longer exists."), code="comment_missing")
+    return _lock_comments(comment_id)[0]
 
 
 def _next_comment_number(article: Article) -> int:
@@ -134,44 +172,62 @@ def comment_create(
     ip_hash: str = "",
     status: Comment.Status = Comment.Status.PUBLISHED,
 ) -> Comment:
-    """Post a comment on the article: a new thread, or the last reply to ``parent``."""
+    """Post a comment on the article: a new thread, or the last reply to ``parent``.
+
+    Readers may only reply to a published comment on an article open for comments; the importer
+    (``seed_index`` given) writes what the seed says.
+    """
+    body, author_name = clean_comment_text(body), clean_comment_text(author_name).strip()
     validate_comment_text(body=body, author_name=author_name)
     _check_same_article(parent, article)
-    number = _next_comment_number(article)
+    comment = Comment(
+        article=article,
+        body=body,
+        author_name=author_name,
+        user=user,
+        created_at=created_at or timezone.now(),
+        seed_index=seed_index,
+        poster_key=poster_key,
+        ip_hash=ip_hash,
+        status=status,
+    )
+    comment.number = _next_comment_number(article)
+    return _insert(comment, parent.pk if parent else None, as_reader=seed_index is None)
+
+
+@retrying
+def _insert(comment: Comment, parent_id: int | None, *, as_reader: bool) -> Comment:
     with transaction.atomic():
-        if parent is None:
+        if parent_id is None:
             locking.lock_trees([None])
         else:
-            parent = _lock_comment(parent.pk)
-            _check_same_article(parent, article)
-        comment = Comment(
-            article=article,
-            parent=parent,
-            number=number,
-            body=body,
-            author_name=author_name,
-            user=user,
-            created_at=created_at or timezone.now(),
-            seed_index=seed_index,
-            poster_key=poster_key,
-            ip_hash=ip_hash,
-            status=status,
-        )
+            comment.parent = _lock_comment(parent_id)
+            _check_same_article(comment.parent, comment.article)
+            if as_reader and comment.parent.status != Comment.Status.PUBLISHED:
+                raise ValidationError(
+                    gettext("The comment you are replying to has been removed; you cannot reply."),
+                    code="parent_gone",
+                )
+        open_ = Article.objects.filter(pk=comment.article_id, comments_open=True).exists()
+        if as_reader and not open_:
+            raise ValidationError(
+                gettext("Comments on this article are closed."), code="comments_closed"
+            )
         comment.save()
         _save_reply_refs(comment, new=True)
     return comment
 
 
+@retrying
 def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
     """Make ``comment`` (with its replies) the last reply to ``parent``, or a thread of its own."""
     with transaction.atomic():
-        comment = _lock_comment(comment.pk)
         if parent is None:
+            (comment,) = _lock_comments(comment.pk, new_tree=True)
             if comment.is_root_node():
                 return comment
-            locking.lock_trees([None])
         else:
-            parent = _lock_comment(parent.pk)
+            comment, parent = _lock_comments(comment.pk, parent.pk)
             if parent.article_id != comment.article_id:
                 raise ValidationError(
                     gettext("A comment can only be moved within its own article."),
@@ -179,8 +235,6 @@ def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
                 )
             if parent.pk == comment.parent_id:
                 return comment
-            # Locking the parent's tree may have waited for a move of this comment.
-            comment = _lock_comment(comment.pk)
         try:
             Comment.objects.move_node(comment, parent, "last-child")
         except InvalidMove as error:
@@ -191,26 +245,38 @@ def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
     return comment
 
 
+@retrying
 def comment_edit(*, comment: Comment, body: str, author_name: str) -> Comment:
     """Replace a comment's text and name; its place in the tree stays."""
+    body, author_name = clean_comment_text(body), clean_comment_text(author_name).strip()
     validate_comment_text(body=body, author_name=author_name)
-    comment.body, comment.author_name = body, author_name
     with transaction.atomic():
-        Comment.objects.filter(pk=comment.pk).update(body=body, author_name=author_name)
+        # Under the tree lock, so that an edit and a delete of the same comment take turns.
+        comment = _lock_comment(comment.pk)
+        comment.body, comment.author_name = body, author_name
+        comment.save(update_fields=["body", "author_name"])
         _save_reply_refs(comment, new=False)
     return comment
 
 
+@retrying
 def comment_delete(*, comment: Comment) -> int:
     """Delete the comment and every reply under it; return how many comments went."""
     with transaction.atomic():
         comment = _lock_comment(comment.pk)
-        _defer_nested_set_checks()  # django-mptt closes the gap before it deletes the rows
-        count = comment.get_descendant_count() + 1
-        comment.delete()
-    return count
+        _defer_nested_set_checks()
+        width = comment.rght - comment.lft + 1
+        # The whole subtree in one statement: Django's cascade would go one level per call and
+        # overflow the stack on a long reply chain (what django-mptt's delete() does).
+        Comment.objects.filter(
+            tree_id=comment.tree_id, lft__gte=comment.lft, lft__lte=comment.rght
+        ).delete()
+        if comment.parent_id is not None:
+            Comment._tree_manager._close_gap(width, comment.rght, comment.tree_id)
+    return width // 2
 
 
+@retrying
 def comment_set_status(
     *,
     comment: Comment,
@@ -262,14 +328,18 @@ def _tree_fields(node: Comment) -> tuple[int, int, int, int]:
 def comment_trees_rebuild(*, article: Article) -> int:
     """Rebuild the article's comment trees from the parent links; return how many rows changed.
 
-    The parent links are the truth: each comment with no parent is a tree of its own, and replies
-    are ordered by number. Used to repair trees that something wrote to without the lock.
+    The parent links are the truth: each comment with no parent is a tree of its own. Used to
+    repair trees that something wrote to without the lock.
     """
     with transaction.atomic():
-        tree_ids = set(article.comments.values_list("tree_id", flat=True))
-        locking.lock_trees([*tree_ids, None])
+        held: set[int | None] = set()
+        while wanted := {*article.comments.values_list("tree_id", flat=True), None} - held:
+            # A thread started meanwhile is locked too before anything is read.
+            locking.lock_trees(wanted)
+            held |= wanted
         _defer_nested_set_checks()  # rows swap places
-        nodes = list(article.comments.order_by("number"))
+        # Siblings keep the order they have, as far as the broken nested sets still tell it.
+        nodes = list(article.comments.order_by("tree_id", "lft", "number"))
         before = {node.pk: _tree_fields(node) for node in nodes}
         children: dict[int | None, list[Comment]] = defaultdict(list)
         for node in nodes:

@@ -101,3 +101,52 @@ def test_without_the_tree_lock_the_same_test_finds_damage(article, monkeypatch):
         monkeypatch.setitem(options, "timeout", 1)
     outcome = post_concurrently(article)
     assert outcome.damage(article) != []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_moves_deletes_and_replies_keep_every_tree_sound(article):
+    """Moderators move and delete while readers reply: no deadlock, no damage."""
+    from django.core.exceptions import ValidationError
+
+    roots = [services.comment_create(article=article, body=f"スレ{n}") for n in range(4)]
+    for root in roots:
+        parent = root
+        for n in range(5):
+            parent = services.comment_create(article=article, parent=parent, body=f"返信{n}")
+    errors: list[str] = []
+    start = threading.Barrier(POSTERS)
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            start.wait()
+            for _ in range(15):
+                pks = list(article.comments.values_list("pk", flat=True))
+                if not pks:
+                    return
+                comment, target = (Comment(pk=pk) for pk in rng.sample(pks, 2))
+                try:
+                    if seed % 4 == 0:
+                        services.comment_move(comment=comment, parent=None)
+                    elif seed % 4 == 1:
+                        services.comment_move(comment=comment, parent=target)
+                    elif seed % 4 == 2 and rng.random() < 0.2:
+                        services.comment_delete(comment=comment)
+                    else:
+                        services.comment_create(article=article, parent=target, body="返信")
+                except ValidationError:
+                    pass  # moved under its own reply, or already deleted: refused, not damage
+                except Exception as error:
+                    errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(POSTERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in threads), "workers hung"
+    close_old_connections()
+    assert errors == []
+    assert find_tree_problems() == {}

@@ -183,3 +183,34 @@ def test_check_comment_trees_command_reports_and_repairs(thread, capsys):
     call_command("check_comment_trees", "--repair")
     assert "Repaired." in capsys.readouterr().out
     assert find_tree_problems() == {}
+
+
+def test_a_long_reply_chain_can_be_deleted(article, post):
+    root = post(article, "根")
+    # 600 deep, deeper than Django's cascade can follow; laid out directly, as posting them one
+    # by one rewrites every ancestor each time.
+    depth = 600
+    chain = [
+        Comment(
+            article=article,
+            number=n + 2,
+            body=f"{n}",
+            tree_id=root.tree_id,
+            lft=n + 2,
+            rght=2 * depth + 1 - n,
+            level=n + 1,
+        )
+        for n in range(depth)
+    ]
+    with Comment.objects.disable_mptt_updates():
+        for node, parent in zip(chain, [root, *chain], strict=False):
+            node.parent = parent
+            node.save()
+    Comment.objects.filter(pk=root.pk).update(rght=2 * depth + 2)
+    article.last_comment_number = depth + 1
+    article.save()
+    assert find_tree_problems() == {}
+    sibling = post(article, "兄弟", parent=root)
+    assert services.comment_delete(comment=article.comments.get(number=2)) == 600
+    assert tree_shape(article) == f"#1 根\n  #{sibling.number} 兄弟"
+    assert find_tree_problems() == {}
