@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_unicode_slug
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,6 +32,12 @@ def seed_import(seed: Seed) -> ImportReport:
 
     Runs in one transaction: on any error nothing of this seed is written.
     """
+    try:
+        validate_unicode_slug(seed.slug)
+    except ValidationError as error:
+        raise SeedError(
+            seed.path, None, f"the file name gives the slug {seed.slug!r}, which is not a slug"
+        ) from error
     with transaction.atomic():
         clash = Article.objects.filter(slug=seed.slug).exclude(import_ref=seed.ref).first()
         if clash is not None:

@@ -37,8 +37,8 @@ class Article(models.Model):
         blank=True,
         help_text=_("Empty: the site-wide setting (FORUM_PREMODERATION)."),
     )
-    # The highest comment number handed out; new comments take the next one under this row's
-    # lock, so numbers stay unique and gap-free in posting order.
+    # The highest comment number handed out; each new comment takes the next one, so numbers are
+    # unique and in posting order (a post that fails after taking its number leaves a gap).
     last_comment_number = models.PositiveIntegerField(default=0, editable=False)
     # Set on articles loaded by import_seeds: the seed's file name without its extension.
     import_ref = models.CharField(
@@ -256,11 +256,7 @@ class Comment(MPTTModel):
         return f"#{self.number} {self.body[:40]}"
 
     def get_absolute_url(self) -> str:
-        return f"{self.article.get_absolute_url()}#c{self.number}"
-
-    @property
-    def display_name(self) -> str:
-        return self.author_name or _("Anonymous")
+        return reverse("articles:comment_detail", args=[self.article.slug, self.number])
 
 
 class ReplyRef(models.Model):
@@ -323,7 +319,7 @@ class Report(models.Model):
                 condition=models.Q(reason__in=["spam", "abuse", "off_topic", "other"]),
                 name="report_reason_valid",
             ),
-            # One open report per comment and reader.
+            # One report per comment and reader; reporting again after it was resolved reopens it.
             models.UniqueConstraint(
                 fields=("comment", "reporter_key"), name="report_once_per_reporter"
             ),

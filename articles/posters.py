@@ -47,10 +47,16 @@ def remember_poster(request: HttpRequest, response: HttpResponse, *, name: str |
             max_age=COOKIE_AGE,
             httponly=True,
             samesite="Lax",
+            secure=request.is_secure(),
         )
     if name is not None:
         response.set_cookie(
-            NAME_COOKIE, quote(name), max_age=COOKIE_AGE, httponly=True, samesite="Lax"
+            NAME_COOKIE,
+            quote(name),
+            max_age=COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
         )
 
 

@@ -18,8 +18,5 @@ class CommentQuerySet(TreeQuerySet):
     def visible(self) -> "CommentQuerySet":
         return self.filter(status="published")
 
-    def in_tree_order(self) -> "CommentQuerySet":
-        return self.order_by("tree_id", "lft")
-
 
 CommentManager = TreeManager.from_queryset(CommentQuerySet)

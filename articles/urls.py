@@ -1,20 +1,35 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+
+
+class UnicodeSlugConverter:
+    """Slugs as SlugField(allow_unicode=True) allows them: 記事-1 as well as article-1."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(UnicodeSlugConverter, "uslug")
 
 app_name = "articles"
 
 urlpatterns = [
     path("", views.article_list, name="article_list"),
-    path("articles/<slug:slug>/", views.article_detail, name="article_detail"),
-    path("articles/<slug:slug>/comment/", views.comment_post, name="comment_post"),
-    path("articles/<slug:slug>/c/<int:number>/", views.comment_detail, name="comment_detail"),
-    path("articles/<slug:slug>/c/<int:number>/reply/", views.comment_reply, name="comment_reply"),
-    path("articles/<slug:slug>/c/<int:number>/edit/", views.comment_edit, name="comment_edit"),
+    path("articles/<uslug:slug>/", views.article_detail, name="article_detail"),
+    path("articles/<uslug:slug>/comment/", views.comment_post, name="comment_post"),
+    path("articles/<uslug:slug>/c/<int:number>/", views.comment_detail, name="comment_detail"),
+    path("articles/<uslug:slug>/c/<int:number>/reply/", views.comment_reply, name="comment_reply"),
+    path("articles/<uslug:slug>/c/<int:number>/edit/", views.comment_edit, name="comment_edit"),
     path(
-        "articles/<slug:slug>/c/<int:number>/delete/", views.comment_delete, name="comment_delete"
+        "articles/<uslug:slug>/c/<int:number>/delete/", views.comment_delete, name="comment_delete"
     ),
     path(
-        "articles/<slug:slug>/c/<int:number>/report/", views.comment_report, name="comment_report"
+        "articles/<uslug:slug>/c/<int:number>/report/", views.comment_report, name="comment_report"
     ),
 ]

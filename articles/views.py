@@ -8,13 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import abuse, posters, services
 from .forms import CommentForm, ReportForm, SignupForm
-from .models import Article, Comment, ImageCredit
+from .models import Article, Comment, ImageCredit, Link
 from .text import quote_text, render_comment_body
 from .threads import MAX_DEPTH, Viewer, backlinks_for, layout
 
@@ -71,8 +72,8 @@ def _article_body(article: Article) -> dict:
         "leading_credits": after.get(0, []),
         "body": [(p, after.get(p.position, [])) for p in article.paragraphs.all()],
         "featured_credit": next((c for c in credits if c.role == ImageCredit.Role.FEATURED), None),
-        "references": [link for link in links if link.kind == "reference"],
-        "related": [link for link in links if link.kind == "related"],
+        "references": [link for link in links if link.kind == Link.Kind.REFERENCE],
+        "related": [link for link in links if link.kind == Link.Kind.RELATED],
     }
 
 
@@ -88,7 +89,9 @@ def _article_page(
     )
     tree_ids = list(page.object_list)
     by_tree: dict[int, list[Comment]] = {tree_id: [] for tree_id in tree_ids}
-    for comment in Comment.objects.filter(tree_id__in=tree_ids).order_by("tree_id", "lft"):
+    # Only the levels the page shows; reply counts come from lft/rght, so they stay whole.
+    shown = Comment.objects.filter(tree_id__in=tree_ids, level__lt=MAX_DEPTH)
+    for comment in shown.order_by("tree_id", "lft"):
         by_tree[comment.tree_id].append(comment)
     comments = [comment for tree_id in tree_ids for comment in by_tree[tree_id]]
     rows = layout(
@@ -102,6 +105,7 @@ def _article_page(
         **_article_body(article),
         "rows": rows,
         "page": page,
+        "comment_count": article.comments.visible().count(),
         "order": order,
         "orders": [
             ("oldest", gettext("Oldest first")),
@@ -238,14 +242,14 @@ def _preview(request: HttpRequest, form: CommentForm, article: Article) -> dict:
     return {}
 
 
-@require_http_methods(["POST"])
+@require_POST
 def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article(slug)
     form = CommentForm(request.POST, user=request.user)
     response = _post(request, article, form, parent=None)
     if response is not None:
         return response
-    return _article_page(request, article, form, form_open=True, **_preview(request, form, article))
+    return _article_page(request, article, form, **_preview(request, form, article))
 
 
 @require_http_methods(["GET", "POST"])
@@ -258,7 +262,8 @@ def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         if response is not None:
             return response
     else:
-        body = quote_text(parent.body) + "\n" if "quote" in request.GET else ""
+        quote = "quote" in request.GET and parent.status == Comment.Status.PUBLISHED
+        body = quote_text(parent.body) + "\n" if quote else ""
         initial = {"author_name": posters.remembered_name(request), "body": body}
         form = CommentForm(initial=initial, user=request.user)
     context = {
@@ -282,7 +287,9 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     article = _article(slug)
     comment = _comment(article, number)
     ancestors = list(comment.get_ancestors())
-    subtree = list(comment.get_descendants(include_self=True))
+    subtree = list(
+        comment.get_descendants(include_self=True).filter(level__lt=comment.level + MAX_DEPTH)
+    )
     reply_url = _reply_url(article)
     rows = layout(
         subtree,
@@ -318,12 +325,15 @@ def _own_comment(request: HttpRequest, slug: str, number: int) -> tuple[Article,
 def comment_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     article, comment = _own_comment(request, slug, number)
     initial = {"author_name": comment.author_name, "body": comment.body}
-    form = CommentForm(request.POST or None, initial=initial, user=request.user)
+    # The name field follows the comment, not who is signed in now: an anonymous comment edited
+    # after signing in must not take the account's name.
+    author = request.user if comment.user_id else None
+    form = CommentForm(request.POST or None, initial=initial, user=author)
     if request.method == "POST" and form.is_valid() and "preview" not in request.POST:
         services.comment_edit(
             comment=comment,
             body=form.cleaned_data["body"],
-            author_name=form.posting_name if comment.user_id is None else comment.author_name,
+            author_name=form.posting_name,
         )
         return redirect(_landing_url(comment))
     context = {"article": article, "comment": comment, "form": form}
@@ -335,12 +345,8 @@ def comment_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def comment_delete(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     article, comment = _own_comment(request, slug, number)
     if request.method == "POST":
-        services.comment_set_status(
-            comment=comment,
-            status=Comment.Status.DELETED,
-            moderator=request.user if request.user.is_authenticated else None,
-            reason=gettext("deleted by its author"),
-        )
+        # Its author's own act: the status says it all; no moderator, no reason.
+        services.comment_set_status(comment=comment, status=Comment.Status.DELETED, moderator=None)
         messages.success(request, gettext("Your comment has been deleted."))
         return redirect(_landing_url(comment))
     return render(request, "articles/comment_delete.html", {"article": article, "comment": comment})
@@ -372,9 +378,14 @@ def comment_report(request: HttpRequest, slug: str, number: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user)
         messages.success(request, gettext("Welcome! You are signed in."))
-        return redirect(request.POST.get("next") or "articles:article_list")
-    return render(request, "registration/signup.html", {"form": form})
+        return redirect(next_url or "articles:article_list")
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})

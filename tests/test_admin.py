@@ -9,7 +9,7 @@ from articles import services
 from articles.integrity import find_tree_problems
 from articles.models import Ban, Comment, ModerationLog, Report
 
-from .conftest import tree_shape
+from .conftest import grow_thread, tree_shape
 
 CHANGELIST = "/admin/articles/comment/"
 
@@ -248,8 +248,7 @@ def test_admin_pages_for_a_thousand_comment_thread_take_a_fixed_number_of_querie
         with django_assert_max_num_queries(20) as counted:
             moderator_client.get(url)
         small.append(len(counted.captured_queries))
-    for n in range(998):
-        parents.append(post(article, f"返信{n}", parent=parents[(n * 7) % len(parents)]))
+    grow_thread(article, parents[1], 998, lambda n, count: (n * 7) % count)
     for url, limit in zip(pages, small, strict=True):
         with django_assert_max_num_queries(limit):
             response = moderator_client.get(url)

@@ -100,7 +100,7 @@ def test_page_queries_do_not_grow_with_thread_size(
     parent = root
     for n in range(10):
         parent = post(article, f"返信 >>{n + 1}", parent=parent if n % 2 else root)
-    with django_assert_max_num_queries(8) as small:
+    with django_assert_max_num_queries(9) as small:
         client.get(article.get_absolute_url())
     for n in range(200):
         # Alternately a reply to the thread and a reply to that reply: wide, shallow trees.
@@ -186,3 +186,11 @@ def test_english_by_browser_language(client, seeded):
 def test_unknown_article_is_404(client, db):
     url = reverse("articles:article_detail", kwargs={"slug": "nope"})
     assert client.get(url).status_code == 404
+
+
+def test_japanese_slugs_work(client, db, post):
+    article = Article.objects.create(title="日本語", slug="日本語の記事", lead="")
+    post(article, "コメント")
+    assert client.get("/").status_code == 200
+    assert client.get(article.get_absolute_url()).status_code == 200
+    assert client.get(f"{article.get_absolute_url()}c/1/").status_code == 200

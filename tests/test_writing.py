@@ -231,3 +231,30 @@ def test_report_with_an_unknown_reason_is_refused(client, seeded, url):
     response = client.post(f"{url}c/5/report/", {"reason": "<script>"})
     assert response.status_code == 200
     assert not Report.objects.exists()
+
+
+def test_reply_page_of_a_removed_comment_shows_neither_its_text_nor_name(client, seeded, url):
+    Comment.objects.filter(number=3).update(status=Comment.Status.REMOVED, author_name="荒らし太郎")
+    page = client.get(f"{url}c/3/reply/?quote=1").text
+    assert "違うね" not in page
+    assert "荒らし太郎" not in page
+
+
+def test_signup_never_redirects_off_site(client, db):
+    response = client.post(
+        "/accounts/signup/?next=https://evil.example/",
+        {
+            "username": "jiro",
+            "password1": "a-long-password-123",
+            "password2": "a-long-password-123",
+        },
+    )
+    assert response["Location"] == "/"
+
+
+def test_an_anonymous_comment_edited_after_signing_in_keeps_its_name(client, seeded, url):
+    client.post(f"{url}comment/", form({"author_name": "", "body": "匿名で"}))
+    client.force_login(get_user_model().objects.create_user("taro"))
+    client.post(f"{url}c/37/edit/", form({"author_name": "", "body": "匿名で(修正)"}))
+    comment = Comment.objects.get(number=37)
+    assert (comment.body, comment.author_name, comment.user) == ("匿名で(修正)", "", None)

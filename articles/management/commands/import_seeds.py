@@ -75,11 +75,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paths: list[str], dry_run: bool, write_companion: bool, **options):
-        for path in seed_paths(paths):
-            try:
-                seed = load_seed(path)
-            except SeedError as error:
-                raise CommandError(str(error)) from error
+        # Every seed is read before any is written: a malformed one stops the run unchanged.
+        try:
+            seeds = [load_seed(path) for path in seed_paths(paths)]
+        except SeedError as error:
+            raise CommandError(str(error)) from error
+        for seed in seeds:
+            path = seed.path
             if seed.guessed:
                 self.stderr.write(
                     self.style.WARNING(
