@@ -86,7 +86,12 @@ def rate_hit(key: str, limit: Limit) -> bool:
             f"INSERT INTO {table} (key, window_start, expires_at, count) VALUES (%s, %s, %s, 1) "
             f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
             "RETURNING count",
-            [f"{limit.name}:{key}", window_start, expires_at],
+            [
+                f"{limit.name}:{key}",
+                # As the ORM stores them, so that its queries (login_blocked, pruning) match.
+                connection.ops.adapt_datetimefield_value(window_start),
+                connection.ops.adapt_datetimefield_value(expires_at),
+            ],
         )
         (count,) = cursor.fetchone()
     if random.random() < 0.02:

@@ -1,0 +1,274 @@
+"""Abuse protection on the real comment form: bans, rate limits, traps, held comments, log-ins."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from articles.abuse import check_form_token, form_token, ip_hash
+from articles.models import Ban, Comment, ModerationLog
+
+from .conftest import form
+
+
+@pytest.fixture
+def url(seeded) -> str:
+    return f"{seeded.get_absolute_url()}comment/"
+
+
+def reader(address: str = "198.51.100.7") -> Client:
+    return Client(REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="ja")
+
+
+def test_a_banned_address_gets_a_clear_message_and_nothing_is_saved(url):
+    Ban.objects.create(ip_hash=ip_hash("198.51.100.7"), reason="荒らし")
+    response = reader().post(url, form({"body": "まだ書きたい"}))
+    assert response.status_code == 403
+    assert "このサイトではコメントできません" in response.text
+    assert "まだ書きたい</textarea>" in response.text
+    assert not Comment.objects.filter(body="まだ書きたい").exists()
+    # Another address is not affected.
+    assert reader("198.51.100.8").post(url, form({"body": "別人"})).status_code == 302
+
+
+def test_a_ban_for_a_time_ends(url):
+    ban = Ban.objects.create(
+        ip_hash=ip_hash("198.51.100.7"),
+        reason="一週間",
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    response = reader().post(url, form({"body": "一週間後"}))
+    assert response.status_code == 403
+    assert "までコメントできません" in response.text
+    Ban.objects.filter(pk=ban.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert reader().post(url, form({"body": "一週間後"})).status_code == 302
+
+
+def test_a_banned_account_cannot_comment_from_any_address(url):
+    user = get_user_model().objects.create_user("troll")
+    Ban.objects.create(user=user, reason="荒らし")
+    client = reader("192.0.2.50")
+    client.force_login(user)
+    assert client.post(url, form({"body": "別の場所から"})).status_code == 403
+
+
+def test_burst_limit_answers_429_and_keeps_the_text(url, settings):
+    settings.FORUM_RATE_LIMITS = {"burst": (3, 30), "hourly": (30, 3600)}
+    client = reader()
+    for n in range(3):
+        assert client.post(url, form({"body": f"連投{n}"})).status_code == 302
+    response = client.post(url, form({"body": "四つ目"}))
+    assert response.status_code == 429
+    assert "投稿が速すぎます" in response.text
+    assert "四つ目</textarea>" in response.text
+    assert not Comment.objects.filter(body="四つ目").exists()
+    assert reader("198.51.100.99").post(url, form({"body": "別の人"})).status_code == 302
+
+
+def test_hourly_limit_counts_per_account_across_addresses(url, settings):
+    settings.FORUM_RATE_LIMITS = {"burst": (100, 30), "hourly": (2, 3600)}
+    user = get_user_model().objects.create_user("busy")
+    statuses = []
+    for n in range(3):
+        client = reader(f"192.0.2.{n}")
+        client.force_login(user)
+        statuses.append(client.post(url, form({"body": f"投稿{n}"})).status_code)
+    assert statuses == [302, 302, 429]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_share_one_limit():
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        database_url = f"sqlite:///{db['NAME']}"
+    else:
+        database_url = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    script = (
+        "import django; django.setup()\n"
+        "from articles.abuse import Limit, rate_hit\n"
+        "print(sum(rate_hit('shared', Limit('test', 50, 3600)) for _ in range(40)))\n"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "forum.settings"}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    allowed = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        allowed.append(int(out))
+    # 80 attempts against a limit of 50 shared by both: exactly 50 get through.
+    assert sum(allowed) == 50
+    assert all(count > 0 for count in allowed)
+
+
+def test_honeypot_filled_in_is_refused_with_the_text_kept(url):
+    response = reader().post(url, form({"body": "ボットです", "website": "http://spam.example"}))
+    assert response.status_code == 400
+    assert "コメントを投稿できませんでした" in response.text
+    assert "ボットです</textarea>" in response.text
+    assert not Comment.objects.filter(body="ボットです").exists()
+
+
+@pytest.mark.parametrize(
+    ("issued", "message"),
+    [
+        (lambda: form_token(time.time()), "早すぎ"),
+        (lambda: form_token(time.time() - 2 * 24 * 3600), "有効期限"),
+        (lambda: "forged", "確認できませんでした"),
+        (lambda: "", "確認できませんでした"),
+    ],
+)
+def test_form_timestamp_too_fast_too_old_or_forged_is_refused(url, settings, issued, message):
+    settings.FORUM_FORM_MIN_SECONDS = 2
+    token = issued()
+    response = reader().post(url, {"issued": token, "body": "時刻の確認"})
+    assert response.status_code == 400
+    assert message in response.text
+    assert "時刻の確認</textarea>" in response.text
+    assert not Comment.objects.filter(body="時刻の確認").exists()
+    # The form comes back with a fresh timestamp to post again with.
+    fresh = re.search(r'name="issued" value="([^"]+)"', response.text)[1]
+    assert fresh != token
+    check_form_token_later(fresh, settings)
+
+
+def check_form_token_later(token: str, settings) -> None:
+    """The fresh token is genuine: accepted once the minimum time has passed."""
+    settings.FORUM_FORM_MIN_SECONDS = 0
+    check_form_token(token)
+
+
+def test_every_comment_form_carries_the_traps(client, seeded):
+    base = seeded.get_absolute_url()
+    for page in (base, f"{base}c/3/reply/"):
+        text = client.get(page).text
+        assert 'name="website"' in text
+        assert 'name="issued"' in text
+
+
+@pytest.mark.parametrize("spelling", ["ＳＰＡＭ商品", "spam商品", "Spam商品", "ｓｐａｍ商品"])
+def test_banned_words_match_full_and_half_width_and_hold_the_comment(url, settings, spelling):
+    settings.FORUM_BANNED_WORDS = ["spam商品"]
+    response = reader().post(url, form({"body": f"格安の{spelling}です"}))
+    assert response.status_code == 302
+    comment = Comment.objects.get(body=f"格安の{spelling}です")
+    assert comment.status == Comment.Status.PENDING
+
+
+def test_too_many_links_hold_the_comment(url, settings):
+    settings.FORUM_MAX_LINKS = 2
+    links = " ".join(f"https://example.com/{n}" for n in range(3))
+    reader().post(url, form({"body": f"リンク集 {links}"}))
+    assert Comment.objects.get(body__startswith="リンク集").status == Comment.Status.PENDING
+    reader().post(url, form({"body": "一つだけ https://example.com/"}))
+    assert Comment.objects.get(body__startswith="一つだけ").status == Comment.Status.PUBLISHED
+
+
+@pytest.mark.parametrize(
+    ("policy", "held"),
+    [
+        ("off", [False, False, False]),
+        ("first", [True, False, False]),
+        ("links", [False, True, False]),
+        ("all", [True, True, True]),
+    ],
+)
+def test_premoderation_per_article(seeded, url, moderator_client, policy, held):
+    seeded.premoderation = policy
+    seeded.save()
+    client = reader()
+    bodies = ["はじめまして", "参考 https://example.com/", "二回目"]
+    for n, body in enumerate(bodies):
+        client.post(url, form({"body": body}))
+        if n == 0 and held[0]:
+            # A moderator approves the first comment, so the poster is no longer new.
+            moderator_client.post(
+                "/admin/articles/pendingcomment/",
+                {"action": "approve", "_selected_action": [Comment.objects.get(body=body).pk]},
+            )
+    statuses = [Comment.objects.get(body=body).status for body in bodies]
+    expected = [
+        "published" if n == 0 and held[0] else ("pending" if h else "published")
+        for n, h in enumerate(held)
+    ]
+    assert statuses == expected
+
+
+def test_site_wide_premoderation(url, settings):
+    settings.FORUM_PREMODERATION = "all"
+    reader().post(url, form({"body": "全部保留"}))
+    assert Comment.objects.get(body="全部保留").status == Comment.Status.PENDING
+
+
+def test_held_comment_is_seen_by_its_author_and_moderators_only(seeded, url, moderator_client):
+    seeded.premoderation = "all"
+    seeded.save()
+    author = reader()
+    response = author.post(url, form({"body": "承認待ちの意見"}), follow=True)
+    assert "承認されると表示されます" in response.text
+    assert "承認待ちの意見" in response.text
+    assert "承認待ちの意見" in author.get(seeded.get_absolute_url()).text
+    assert "承認待ちの意見" not in reader("203.0.113.1").get(seeded.get_absolute_url()).text
+    assert "承認待ちの意見" in moderator_client.get(seeded.get_absolute_url()).text
+    held = Comment.objects.get(body="承認待ちの意見")
+    moderator_client.post(
+        "/admin/articles/pendingcomment/",
+        {"action": "approve", "_selected_action": [held.pk]},
+    )
+    assert "承認待ちの意見" in reader("203.0.113.1").get(seeded.get_absolute_url()).text
+    assert ModerationLog.objects.get().action == "approve"
+
+
+@pytest.mark.parametrize("login_url", ["/accounts/login/", "/admin/login/"])
+def test_log_in_attempts_are_limited(db, login_url):
+    get_user_model().objects.create_user("owner", password="right-password-123", is_staff=True)
+    client = reader()
+    for _ in range(5):
+        client.post(login_url, {"username": "owner", "password": "wrong"})
+    response = client.post(login_url, {"username": "owner", "password": "right-password-123"})
+    assert response.status_code == 200
+    assert "ログインの失敗が多すぎます" in response.text
+    assert "_auth_user_id" not in client.session
+    # Another address may still log in.
+    other = reader("203.0.113.77")
+    response = other.post(login_url, {"username": "owner", "password": "right-password-123"})
+    assert response.status_code == 302
+
+
+def test_the_admin_lives_at_the_configured_url(settings, moderator_client):
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import forum.urls
+
+    settings.ADMIN_URL = "desk-7f3a/"
+    try:
+        importlib.reload(forum.urls)
+        clear_url_caches()
+        assert moderator_client.get("/desk-7f3a/").status_code == 200
+        assert moderator_client.get("/admin/").status_code == 404
+    finally:
+        settings.ADMIN_URL = "admin/"
+        importlib.reload(forum.urls)
+        clear_url_caches()
