@@ -121,23 +121,23 @@ def test_concurrent_moves_deletes_and_replies_keep_every_tree_sound(article):
         try:
             start.wait()
             for _ in range(15):
-                pks = list(article.comments.values_list("pk", flat=True))
-                if not pks:
-                    return
-                comment, target = (Comment(pk=pk) for pk in rng.sample(pks, 2))
+                rows = list(article.comments.values_list("pk", "level"))
+                comment, target = (Comment(pk=pk) for pk, _level in rng.sample(rows, 2))
+                # Deletes take only deep replies, so that the threads do not run dry.
+                deep = [Comment(pk=pk) for pk, level in rows if level >= 3]
                 try:
                     if seed % 4 == 0:
                         services.comment_move(comment=comment, parent=None)
                     elif seed % 4 == 1:
                         services.comment_move(comment=comment, parent=target)
-                    elif seed % 4 == 2 and rng.random() < 0.2:
-                        services.comment_delete(comment=comment)
+                    elif seed % 4 == 2 and deep and rng.random() < 0.3:
+                        services.comment_delete(comment=rng.choice(deep))
                     else:
                         services.comment_create(article=article, parent=target, body="返信")
                 except ValidationError:
                     pass  # moved under its own reply, or already deleted: refused, not damage
-                except Exception as error:
-                    errors.append(f"{type(error).__name__}: {error}")
+        except Exception as error:
+            errors.append(f"{type(error).__name__}: {error}")
         finally:
             connections.close_all()
 
