@@ -3,6 +3,7 @@
 Rate counts live in the database, so every app server process shares them.
 """
 
+import ipaddress
 import random
 import re
 import time
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -25,9 +27,30 @@ from .models import Article, Ban, Comment, Premoderation, RateCounter
 URL_RE = re.compile(r"https?://", re.IGNORECASE)
 
 
+def _trusted(address: str, proxies: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
 def client_ip(request: HttpRequest) -> str:
-    """The address the request came from."""
-    return request.META.get("REMOTE_ADDR", "")
+    """The address the request came from, looking through the proxies we trust.
+
+    X-Forwarded-For is read from the right: each trusted proxy appended the address it got the
+    request from, so the first address from the right that is not a trusted proxy is the
+    client's. Anything left of it could have been written by the client and is ignored.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = [ipaddress.ip_network(p, strict=False) for p in settings.FORUM_TRUSTED_PROXIES]
+    if not proxies or not _trusted(remote, proxies):
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for address in reversed([a.strip() for a in forwarded.split(",") if a.strip()]):
+        if not _trusted(address, proxies):
+            return address
+    return remote
 
 
 def ip_hash(ip: str) -> str:
@@ -74,8 +97,11 @@ def post_limits() -> list[Limit]:
 def rate_hit(key: str, limit: Limit) -> bool:
     """Count one event for key in the limit's current window; False once the limit is passed.
 
-    One atomic upsert, so that two processes counting at once cannot both slip under the limit.
+    One atomic step (an upsert in the database, INCR in Redis), so that two processes counting
+    at once cannot both slip under the limit.
     """
+    if settings.FORUM_RATE_LIMIT_STORE == "cache":
+        return _cache_hit(key, limit)
     now = time.time()
     start = int(now // limit.seconds) * limit.seconds
     window_start = datetime.fromtimestamp(start, tz=UTC)
@@ -99,6 +125,18 @@ def rate_hit(key: str, limit: Limit) -> bool:
     return count <= limit.count
 
 
+def _cache_hit(key: str, limit: Limit) -> bool:
+    window = int(time.time() // limit.seconds)
+    cache_key = f"rate:{limit.name}:{key}:{window}"
+    cache.add(cache_key, 0, timeout=limit.seconds)  # SET NX with the window's lifetime
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between the two calls: this is the window's first event
+        cache.add(cache_key, 1, timeout=limit.seconds)
+        count = 1
+    return count <= limit.count
+
+
 def post_allowed(*, user, ip_hash: str) -> bool:
     """Count a post by this poster against every limit; False when one of them is passed."""
     keys = [f"ip:{ip_hash}"]
@@ -118,6 +156,10 @@ def login_failed(ip_hash: str) -> None:
 
 def login_blocked(ip_hash: str) -> bool:
     """Whether this address has failed to log in too often lately."""
+    if settings.FORUM_RATE_LIMIT_STORE == "cache":
+        window = int(time.time() // LOGIN_LIMIT.seconds)
+        count = cache.get(f"rate:{LOGIN_LIMIT.name}:ip:{ip_hash}:{window}", 0)
+        return count >= LOGIN_LIMIT.count
     start = int(time.time() // LOGIN_LIMIT.seconds) * LOGIN_LIMIT.seconds
     window_start = datetime.fromtimestamp(start, tz=UTC)
     counter = RateCounter.objects.filter(

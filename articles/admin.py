@@ -238,7 +238,8 @@ class CommentAdmin(admin.ModelAdmin):
             thread = [*comment.get_ancestors(), *comment.get_descendants(include_self=True)]
             base = reverse("admin:articles_comment_changelist")
             extra_context["thread"] = [
-                (node, node.level * 1.5, f"{base}{node.pk}/change/", node.pk == comment.pk)
+                # Indented up to 20 levels (admin-thread.css); deeper ones line up at 20.
+                (node, min(node.level, 20), f"{base}{node.pk}/change/", node.pk == comment.pk)
                 for node in thread
             ]
         return super().change_view(request, object_id, form_url, extra_context)

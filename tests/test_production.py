@@ -1,0 +1,242 @@
+"""Production readiness: health check, request logs, CSP, client address, deploy checks, Redis."""
+
+import json
+import logging
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import RequestFactory
+
+from articles.abuse import Limit, client_ip, rate_hit
+
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_ALLOWED_HOSTS": "forum.example",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://forum.example",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean_under_the_production_profile():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_healthz_answers_ok_by_address_over_plain_http(client, db, settings):
+    settings.ALLOWED_HOSTS = ["forum.example"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="10.0.0.5")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_healthz_says_503_when_the_database_does_not_answer(client, db, monkeypatch):
+    from django.db import connection
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("database down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(connection, "cursor", broken)
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+def test_each_request_is_logged_as_one_json_line(client, seeded, caplog):
+    logging.getLogger("forum.requests").setLevel(logging.INFO)
+    try:
+        with caplog.at_level(logging.INFO, logger="forum.requests"):
+            response = client.get(seeded.get_absolute_url(), HTTP_X_REQUEST_ID="abc123")
+    finally:
+        logging.getLogger("forum.requests").setLevel(logging.WARNING)
+    entry = json.loads(caplog.records[-1].getMessage())
+    assert entry["request_id"] == "abc123"
+    assert response["X-Request-Id"] == "abc123"
+    assert (entry["method"], entry["path"], entry["status"]) == (
+        "GET",
+        seeded.get_absolute_url(),
+        200,
+    )
+    assert entry["ms"] >= 0
+
+
+def test_pages_send_a_strict_csp_and_carry_nothing_inline(client, seeded, moderator_client):
+    url = seeded.get_absolute_url()
+    comment = seeded.comments.get(number=2)
+    pages = [
+        (client, "/"),
+        (client, url),
+        (client, f"{url}c/2/"),
+        (client, f"{url}c/2/reply/"),
+        (client, "/accounts/login/"),
+        (moderator_client, f"/admin/articles/comment/{comment.pk}/change/"),
+    ]
+    for who, page in pages:
+        response = who.get(page)
+        policy = response["Content-Security-Policy"]
+        assert "default-src 'self'" in policy
+        assert "unsafe-inline" not in policy
+        if page.startswith("/admin/"):
+            continue  # Django's own admin templates are Django's business
+        html = response.text
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), page
+        assert not re.search(r"\sstyle=", html), page
+        assert not re.search(r"\son[a-z]+=", html), page
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "trusted", "expected"),
+    [
+        ("203.0.113.5", "", [], "203.0.113.5"),
+        # A client's own X-Forwarded-For is ignored unless it came through a trusted proxy.
+        ("203.0.113.5", "1.2.3.4", [], "203.0.113.5"),
+        ("10.0.0.2", "198.51.100.7", ["10.0.0.0/8"], "198.51.100.7"),
+        # The client wrote "1.2.3.4" itself; our proxy appended the address it really saw.
+        ("10.0.0.2", "1.2.3.4, 198.51.100.7", ["10.0.0.0/8"], "198.51.100.7"),
+        # Two trusted proxies in a row.
+        ("10.0.0.2", "198.51.100.7, 10.0.0.9", ["10.0.0.0/8"], "198.51.100.7"),
+        ("10.0.0.2", "garbage", ["10.0.0.0/8"], "garbage"),
+        ("10.0.0.2", "", ["10.0.0.0/8"], "10.0.0.2"),
+        ("2001:db8::1", "2001:db8:1::5", ["2001:db8::/48"], "2001:db8:1::5"),
+    ],
+)
+def test_client_address_behind_trusted_proxies(settings, remote, forwarded, trusted, expected):
+    settings.FORUM_TRUSTED_PROXIES = trusted
+    request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+@pytest.fixture
+def redis_cache(settings):
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+    settings.FORUM_RATE_LIMIT_STORE = "cache"
+    from django.core.cache import cache
+
+    cache.clear()
+    yield url
+    cache.clear()
+
+
+def test_rate_limits_in_redis_are_shared_by_two_processes(redis_cache, db):
+    script = (
+        "import django; django.setup()\n"
+        "from articles.abuse import Limit, rate_hit\n"
+        "print(sum(rate_hit('shared', Limit('test', 50, 3600)) for _ in range(40)))\n"
+    )
+    env = {**os.environ, "REDIS_URL": redis_cache, "DJANGO_SETTINGS_MODULE": "forum.settings"}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    allowed = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        allowed.append(int(out))
+    assert sum(allowed) == 50
+    assert rate_hit("shared", Limit("test", 50, 3600)) is False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_serves_the_site_and_compressed_hashed_static_files(tmp_path: Path):
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        database_url = f"sqlite:///{db['NAME']}"
+    else:
+        database_url = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    env = {
+        **PRODUCTION_ENV,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_BEHIND_HTTPS_PROXY": "1",
+        "DATABASE_URL": database_url,
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+    }
+    collected = run_manage("collectstatic", "--noinput", env=env)
+    assert collected.returncode == 0, collected.stderr
+    hashed = list((tmp_path / "static" / "css").glob("forum.*.css"))
+    assert hashed, "no hashed stylesheet"
+    assert hashed[0].with_name(hashed[0].name + ".gz").exists()
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "forum.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+        ],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                    assert json.load(response) == {"status": "ok"}
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not answer")
+        request = urllib.request.Request(f"{base}/", headers={"X-Forwarded-Proto": "https"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            page = response.read().decode()
+            assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+        stylesheet = re.search(r'href="(/static/css/forum\.[0-9a-f]+\.css)"', page)[1]
+        request = urllib.request.Request(
+            f"{base}{stylesheet}", headers={"Accept-Encoding": "gzip", "X-Forwarded-Proto": "https"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.headers["Content-Encoding"] == "gzip"
+            assert "immutable" in response.headers["Cache-Control"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
