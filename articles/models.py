@@ -160,7 +160,12 @@ class Comment(MPTTModel):
         DELETED = "deleted", _("deleted by its author")
         PENDING = "pending", _("awaiting approval")
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
+    # Indexes are few on purpose: every reply rewrites lft/rght of many rows of its tree, and each
+    # such row gets a new entry in every index of the table. Leading columns of the composite
+    # and partial indexes below serve the lookups instead.
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="comments", db_index=False
+    )
     parent = TreeForeignKey(
         "self",
         on_delete=models.CASCADE,
@@ -179,6 +184,7 @@ class Comment(MPTTModel):
         blank=True,
         related_name="comments",
         verbose_name=_("user"),
+        db_index=False,
     )
     created_at = models.DateTimeField(_("posted"), default=timezone.now)
     # A keyed hash of the random id kept in the poster's browser: how an anonymous author is
@@ -192,7 +198,7 @@ class Comment(MPTTModel):
     seed_index = models.PositiveIntegerField(_("place in the seed"), null=True, editable=False)
 
     status = models.CharField(
-        _("status"), max_length=10, choices=Status, default=Status.PUBLISHED, db_index=True
+        _("status"), max_length=10, choices=Status, default=Status.PUBLISHED
     )
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
     moderated_by = models.ForeignKey(
@@ -202,8 +208,13 @@ class Comment(MPTTModel):
         blank=True,
         related_name="+",
         verbose_name=_("moderated by"),
+        db_index=False,
     )
     moderation_reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    # Declared here only to leave out django-mptt's index on tree_id alone: the (tree_id, lft)
+    # index below serves every lookup by tree.
+    tree_id = models.PositiveIntegerField(db_index=False, editable=False)
 
     objects = CommentManager()
 
@@ -215,7 +226,15 @@ class Comment(MPTTModel):
         indexes = [
             # django-mptt declares this index in a way makemigrations does not see.
             models.Index(fields=("tree_id", "lft"), name="comment_tree_lft_idx"),
-            models.Index(fields=("article", "tree_id", "lft"), name="comment_article_tree_idx"),
+            # An article's threads, in order: only top-level comments have entries.
+            models.Index(
+                fields=("article", "number"),
+                condition=models.Q(parent__isnull=True),
+                name="comment_roots_idx",
+            ),
+            models.Index(
+                fields=("user",), condition=models.Q(user__isnull=False), name="comment_user_idx"
+            ),
             models.Index(
                 fields=("-open_reports",),
                 condition=models.Q(open_reports__gt=0),
@@ -230,7 +249,9 @@ class Comment(MPTTModel):
         constraints = [
             models.UniqueConstraint(fields=("article", "number"), name="comment_unique_number"),
             models.UniqueConstraint(
-                fields=("article", "seed_index"), name="comment_unique_seed_index"
+                fields=("article", "seed_index"),
+                condition=models.Q(seed_index__isnull=False),
+                name="comment_unique_seed_index",
             ),
             models.CheckConstraint(
                 condition=models.Q(
