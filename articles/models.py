@@ -197,9 +197,7 @@ class Comment(MPTTModel):
     # re-imports match on.
     seed_index = models.PositiveIntegerField(_("place in the seed"), null=True, editable=False)
 
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status, default=Status.PUBLISHED
-    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PUBLISHED)
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

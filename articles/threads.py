@@ -69,8 +69,9 @@ def layout(
     backlinks: dict[int, list[int]] | None = None,
     viewer: Viewer = Viewer(),
     collapsible: bool = True,
+    max_depth: int = MAX_DEPTH,
 ) -> list[Row]:
-    """Rows for comments given in tree order, nesting at most MAX_DEPTH levels below base_level."""
+    """Rows for comments given in tree order, nesting at most max_depth levels below base_level."""
     numbers: dict[int, int] = {}
     # Replies of a left-out comment come right after it in tree order, inside its lft…rght.
     rows: list[Row] = []
@@ -79,7 +80,7 @@ def layout(
     for comment in comments:
         numbers[comment.pk] = comment.number
         depth = comment.level - base_level
-        if depth >= MAX_DEPTH or depth < 0:
+        if depth >= max_depth or depth < 0:
             continue
         if skipped and comment.tree_id == skipped[0] and comment.rght < skipped[1]:
             continue
@@ -95,7 +96,7 @@ def layout(
             backlinks=backlinks.get(comment.number, []),
             changeable=viewer.can_change(comment),
         )
-        row.continues = depth == MAX_DEPTH - 1 and row.reply_count > 0
+        row.continues = depth == max_depth - 1 and row.reply_count > 0
         if comment.level == 0:
             row.label = gettext("comment #%(number)d") % {"number": comment.number}
         else:

@@ -20,6 +20,9 @@ from .text import quote_text, render_comment_body
 from .threads import MAX_DEPTH, Viewer, backlinks_for, layout
 
 THREADS_PER_PAGE = 20
+# "Show all" lifts the paging and the nesting cap, within bounds that no real thread reaches.
+SHOW_ALL_THREADS = 10_000
+SHOW_ALL_DEPTH = 1_000
 THREAD_ORDERS = {
     "oldest": ("number",),
     "newest": ("-number",),
@@ -83,14 +86,18 @@ def _article_page(
     order = request.GET.get("order", "oldest")
     if order not in THREAD_ORDERS:
         order = "oldest"
+    # "Show all": every thread on one page, every level nested.
+    show_all = request.GET.get("all") == "1"
+    depth = SHOW_ALL_DEPTH if show_all else MAX_DEPTH
     roots = article.comments.filter(parent=None).order_by(*THREAD_ORDERS[order])
-    page = Paginator(roots.values_list("tree_id", flat=True), THREADS_PER_PAGE).get_page(
+    per_page = SHOW_ALL_THREADS if show_all else THREADS_PER_PAGE
+    page = Paginator(roots.values_list("tree_id", flat=True), per_page).get_page(
         request.GET.get("page")
     )
     tree_ids = list(page.object_list)
     by_tree: dict[int, list[Comment]] = {tree_id: [] for tree_id in tree_ids}
     # Only the levels the page shows; reply counts come from lft/rght, so they stay whole.
-    shown = Comment.objects.filter(tree_id__in=tree_ids, level__lt=MAX_DEPTH)
+    shown = Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth)
     for comment in shown.order_by("tree_id", "lft"):
         by_tree[comment.tree_id].append(comment)
     comments = [comment for tree_id in tree_ids for comment in by_tree[tree_id]]
@@ -99,8 +106,10 @@ def _article_page(
         reply_url=_reply_url(article),
         backlinks=backlinks_for(article.pk, [c.number for c in comments]),
         viewer=_viewer(request),
+        max_depth=depth,
     )
     context = {
+        "show_all": show_all,
         "article": article,
         **_article_body(article),
         "rows": rows,

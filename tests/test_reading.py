@@ -194,3 +194,19 @@ def test_japanese_slugs_work(client, db, post):
     assert client.get("/").status_code == 200
     assert client.get(article.get_absolute_url()).status_code == 200
     assert client.get(f"{article.get_absolute_url()}c/1/").status_code == 200
+
+
+def test_show_all_puts_every_thread_and_level_on_one_page(
+    client, article, post, django_assert_max_num_queries
+):
+    parent = post(article, "深いスレ")
+    for n in range(MAX_DEPTH + 4):
+        parent = post(article, f"深さ{n + 1}", parent=parent)
+    for n in range(THREADS_PER_PAGE + 5):
+        post(article, f"スレ{n}")
+    url = f"{article.get_absolute_url()}?all=1"
+    with django_assert_max_num_queries(9):
+        text = client.get(url).text
+    assert len(ids_in(text)) == article.comments.count()
+    assert 'class="continue"' not in text
+    assert 'class="pagination"' not in text
