@@ -76,6 +76,8 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ("title",)
     inlines = (ParagraphInline, ImageCreditInline, LinkInline)
     actions = ("close_comments", "reopen_comments")
+    # Links in stored comment HTML and on other sites point at it.
+    readonly_fields = ("slug",)
 
     @admin.display(description=_("comments"), ordering="last_comment_number")
     def comment_count(self, article: Article) -> int:

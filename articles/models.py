@@ -176,6 +176,9 @@ class Comment(MPTTModel):
     )
     number = models.PositiveIntegerField(_("number"))
     body = models.TextField(_("body"), max_length=COMMENT_BODY_MAX_LENGTH)
+    # The body rendered once, when it is written (articles.text.render_comment_body), rather than
+    # on every view of every page.
+    body_html = models.TextField(blank=True, editable=False)
     author_name = models.CharField(_("name"), max_length=AUTHOR_NAME_MAX_LENGTH, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -30,7 +30,7 @@ from .models import (
     ReplyRef,
     Report,
 )
-from .text import clean_comment_text, reply_refs
+from .text import clean_comment_text, render_comment_body, reply_refs
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -138,6 +138,16 @@ def _next_comment_number(article: Article) -> int:
     return number
 
 
+def _render(comment: Comment) -> None:
+    """Store the body's HTML; >>N links to the earlier comments of the same article."""
+    base = comment.article.get_absolute_url()
+
+    def reply_url(number: int) -> str | None:
+        return f"{base}c/{number}/" if 1 <= number < comment.number else None
+
+    comment.body_html = render_comment_body(comment.body, reply_url=reply_url)
+
+
 def _check_same_article(parent: Comment | None, article: Article) -> None:
     if parent is not None and parent.article_id != article.pk:
         raise ValidationError(
@@ -192,6 +202,7 @@ def comment_create(
         status=status,
     )
     comment.number = _next_comment_number(article)
+    _render(comment)
     return _insert(comment, parent.pk if parent else None, as_reader=seed_index is None)
 
 
@@ -254,7 +265,8 @@ def comment_edit(*, comment: Comment, body: str, author_name: str) -> Comment:
         # Under the tree lock, so that an edit and a delete of the same comment take turns.
         comment = _lock_comment(comment.pk)
         comment.body, comment.author_name = body, author_name
-        comment.save(update_fields=["body", "author_name"])
+        _render(comment)
+        comment.save(update_fields=["body", "body_html", "author_name"])
         _save_reply_refs(comment, new=False)
     return comment
 

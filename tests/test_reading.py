@@ -210,3 +210,12 @@ def test_show_all_puts_every_thread_and_level_on_one_page(
     assert len(ids_in(text)) == article.comments.count()
     assert 'class="continue"' not in text
     assert 'class="pagination"' not in text
+
+
+def test_comment_html_is_rendered_when_written_not_on_every_view(client, article, post):
+    first = post(article, "元の<b>本文</b> >>1 >>2")
+    assert first.body_html == "元の&lt;b&gt;本文&lt;/b&gt; &gt;&gt;1 &gt;&gt;2"  # no comment before it
+    second = post(article, ">>1 返信")
+    assert f'href="{article.get_absolute_url()}c/1/"' in second.body_html
+    Comment.objects.filter(pk=second.pk).update(body_html="保存済みのHTML")
+    assert "保存済みのHTML" in client.get(article.get_absolute_url()).text
