@@ -114,7 +114,6 @@ def _article_page(
         **_article_body(article),
         "rows": rows,
         "page": page,
-        "comment_count": article.comments.visible().count(),
         "order": order,
         "orders": [
             ("oldest", gettext("Oldest first")),

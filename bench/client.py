@@ -1,10 +1,13 @@
 """Plain HTTP against the local gunicorn, with the standard library only.
 
 One connection per request: gunicorn's sync workers close every connection after one response.
+Requests come as from the TLS proxy in front of production (``X-Forwarded-Proto: https``), so the
+site's HTTPS rules (redirects, secure cookies, CSRF origin checks) apply as they do there.
 """
 
 import html
 import http.client
+import itertools
 import math
 import re
 import threading
@@ -16,6 +19,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 HOST = "127.0.0.1"
+ORIGIN = f"https://{HOST}"
 TIMEOUT = 30
 
 
@@ -28,21 +32,33 @@ class Response:
 
 
 class Session:
-    """One reader's browser: its cookies, and the comment form's hidden fields once fetched."""
+    """One reader's browser: its cookies, and the comment form's CSRF token once fetched.
 
-    def __init__(self, port: int) -> None:
+    Its requests carry ``X-Request-Id: TAG-N``, which the server's request log repeats, so that
+    the server's own timings of a phase can be found there.
+    """
+
+    def __init__(self, port: int, tag: str) -> None:
         self.port = port
+        self.tag = tag
         self.cookies: dict[str, str] = {}
         self.csrf_token = ""
+        self.counter = itertools.count(1)
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Response:
-        headers = {"Host": HOST, "Accept-Language": "ja"}
+        headers = {
+            "Host": HOST,
+            "Accept-Language": "ja",
+            "X-Forwarded-Proto": "https",
+            "X-Request-Id": f"{self.tag}-{id(self):x}-{next(self.counter)}",
+        }
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if form is not None:
             body = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = ORIGIN
         connection = http.client.HTTPConnection(HOST, self.port, timeout=TIMEOUT)
         try:
             started = time.perf_counter()

@@ -19,7 +19,6 @@ from django.utils import timezone
 from articles.models import Article, Comment, Paragraph, ReplyRef
 
 SEED = 20_241_124
-HOT_SIZES = (1_000, 10_000)
 BATCH_SIZE = 5_000
 # Flush the buffered comments of whole articles once this many are waiting.
 FLUSH_AT = 20_000
@@ -142,7 +141,7 @@ def forest(rng: random.Random, count: int) -> tuple[list[int], list[int]]:
 
 
 def nested_sets(parents: list[int]) -> list[tuple[int, int, int]]:
-    """(thread index, lft, rght) for each comment; replies in posting order, as comment_create does."""
+    """(thread index, lft, rght) of each comment; replies in posting order, as comment_create."""
     children: list[list[int]] = [[] for _ in parents]
     roots: list[int] = []
     for index, parent in enumerate(parents):
@@ -172,7 +171,7 @@ def thread_stats(parents: list[int]) -> dict[str, int]:
         root = index if parent < 0 else root_of[parent]
         root_of.append(root)
         sizes[root] = sizes.get(root, 0) + 1
-    return {"threads": len(sizes), "largest thread": max(sizes.values())}
+    return {"comments": len(parents), "threads": len(sizes), "largest": max(sizes.values())}
 
 
 class Writer:
@@ -233,7 +232,7 @@ class Writer:
         self.next_id += count
         if len(self.comments) >= FLUSH_AT:
             self.flush()
-        return {**thread_stats(parents), "deepest level": max(levels)}
+        return {**thread_stats(parents), "deepest": max(levels)}
 
     def flush(self) -> None:
         if not self.comments:
@@ -258,12 +257,12 @@ def _paragraphs(rng: random.Random, article: Article, count: int) -> Iterator[Pa
         yield Paragraph(article=article, position=position, text=text)
 
 
-def seed_hot(rng: random.Random, totals: Totals) -> list[Article]:
-    """The hot articles: one with 1,000 comments and one with 10,000."""
+def seed_hot(rng: random.Random, totals: Totals, sizes: tuple[int, ...]) -> list[Article]:
+    """The hot articles, ``bench-hot-<size>``, with these many comments."""
     now = timezone.now()
     writer = Writer(rng)
     articles = []
-    for rank, size in enumerate(HOT_SIZES):
+    for rank, size in enumerate(sizes):
         article = Article.objects.create(
             title=f"ベンチマーク記事 {size:,} 件のコメント",
             slug=f"bench-hot-{size}",
