@@ -8,10 +8,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
+    Bundle,
     RuleBasedStateMachine,
-    initialize,
     invariant,
-    precondition,
+    multiple,
     rule,
     run_state_machine_as_test,
 )
@@ -44,6 +44,8 @@ class CommentTrees(RuleBasedStateMachine):
     got their tree ids (a new thread, or a reply moved to the top, comes last).
     """
 
+    comments = Bundle("comments")
+
     # Set by the test: two articles, "a" and "b", and its way of posting a comment.
     articles: dict[str, Article]
     post_comment: Callable[..., Comment]
@@ -60,6 +62,7 @@ class CommentTrees(RuleBasedStateMachine):
         # The instances comment_create returned, kept and passed on however stale they get: the
         # services re-read what they touch under the tree lock.
         self.instances: dict[Key, Comment] = {}
+        self.letter_of = {article.pk: letter for letter, article in self.articles.items()}
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -98,12 +101,11 @@ class CommentTrees(RuleBasedStateMachine):
         parent = self.parent[key]
         (self.threads if parent is None else self.replies[parent]).remove(key)
 
-    def comments_of(self, letter: str) -> list[Key]:
-        return sorted(key for key in self.parent if key[0] == letter)
-
-    def draw_comment(self, data, label: str, letter: str | None = None) -> Key:
-        keys = sorted(self.parent) if letter is None else self.comments_of(letter)
-        return data.draw(st.sampled_from(keys), label=label)
+    def refusal(self, *keys: Key | None) -> str | None:
+        """Why the services must refuse a write naming these comments, if they must."""
+        if any(key is not None and key not in self.parent for key in keys):
+            return "comment_missing"
+        return None
 
     # The database.
 
@@ -115,94 +117,98 @@ class CommentTrees(RuleBasedStateMachine):
             )
         )
 
-    def refused(self, code: str, write) -> None:
+    def refused(self, code: str, write: Callable[[], object]) -> None:
         before = self.snapshot()
         with pytest.raises(ValidationError) as caught:
             write()
         assert caught.value.code == code
         assert self.snapshot() == before
 
-    # The rules.
+    # The rules. Comments once posted stay in the bundle when deleted: naming one is refused.
 
-    @initialize()
-    def start(self) -> None:
-        self.letter_of = {article.pk: letter for letter, article in self.articles.items()}
-
-    @rule(letter=st.sampled_from("ab"))
-    def start_thread(self, letter: str) -> None:
+    @rule(target=comments, letter=st.sampled_from("ab"))
+    def start_thread(self, letter: str) -> Key:
         comment = self.post_comment(self.articles[letter])
         key = f"{letter}{comment.number}"
         note(f"new thread {key}")
         self.instances[key] = comment
         self.parent[key], self.status[key], self.replies[key] = None, PUBLISHED, []
         self.threads.append(key)
+        return key
 
-    @precondition(lambda self: self.parent)
-    @rule(data=st.data())
-    def reply(self, data) -> None:
-        parent = self.draw_comment(data, "reply to")
-        article = self.articles[parent[0]]
-        if self.status[parent] != PUBLISHED:
-            self.refused(
-                "parent_gone", lambda: self.post_comment(article, parent=self.instances[parent])
-            )
-            return
-        comment = self.post_comment(article, parent=self.instances[parent])
+    @rule(target=comments, parent=comments)
+    def reply(self, parent: Key):
+        article, instance = self.articles[parent[0]], self.instances[parent]
+        code = self.refusal(parent)
+        if code is None and self.status[parent] != PUBLISHED:
+            code = "parent_gone"
+        if code:
+            self.refused(code, lambda: self.post_comment(article, parent=instance))
+            return multiple()
+        comment = self.post_comment(article, parent=instance)
         key = f"{parent[0]}{comment.number}"
         note(f"new reply {key} to {parent}")
         self.instances[key] = comment
         self.parent[key], self.status[key], self.replies[key] = parent, PUBLISHED, []
         self.replies[parent].append(key)
+        return key
 
-    @precondition(lambda self: self.parent)
-    @rule(data=st.data(), status=st.sampled_from([REMOVED, PUBLISHED]))
-    def set_status(self, data, status: Comment.Status) -> None:
-        key = self.draw_comment(data, "comment")
-        services.comment_set_status(comment=self.instances[key], status=status, moderator=None)
-        self.status[key] = status
-
-    @precondition(lambda self: self.parent)
-    @rule(data=st.data(), to_top=st.booleans())
-    def move(self, data, to_top: bool) -> None:
-        key = self.draw_comment(data, "move")
-        target = None if to_top else self.draw_comment(data, "under", letter=key[0])
-        parent = None if target is None else self.instances[target]
-        if target in self.subtree(key):
-            self.refused(
-                "move_into_own_subtree",
-                lambda: services.comment_move(comment=self.instances[key], parent=parent),
+    @rule(comment=comments, status=st.sampled_from([REMOVED, PUBLISHED]))
+    def set_status(self, comment: Key, status: Comment.Status) -> None:
+        def write() -> Comment:
+            return services.comment_set_status(
+                comment=self.instances[comment], status=status, moderator=None
             )
+
+        if code := self.refusal(comment):
+            self.refused(code, write)
             return
-        moved = services.comment_move(comment=self.instances[key], parent=parent)
-        assert moved.parent_id == (None if parent is None else parent.pk)
+        assert write().status == status
+        self.status[comment] = status
+
+    @rule(comment=comments, under=comments)
+    def move(self, comment: Key, under: Key) -> None:
+        self.move_to(comment, under)
+
+    @rule(comment=comments)
+    def move_to_top(self, comment: Key) -> None:
+        self.move_to(comment, None)
+
+    def move_to(self, comment: Key, under: Key | None) -> None:
+        parent = None if under is None else self.instances[under]
+
+        def write() -> Comment:
+            return services.comment_move(comment=self.instances[comment], parent=parent)
+
+        code = self.refusal(comment, under)
+        if code is None and under is not None and under[0] != comment[0]:
+            code = "parent_other_article"
+        if code is None and under in self.subtree(comment):
+            code = "move_into_own_subtree"
+        if code:
+            self.refused(code, write)
+            return
+        assert write().parent_id == (None if parent is None else parent.pk)
         # Asked to stay where it is (a thread to the top, a reply to its own parent), it stays.
-        if target == self.parent[key]:
+        if under == self.parent[comment]:
             return
-        self.detach(key)
-        self.parent[key] = target
-        (self.threads if target is None else self.replies[target]).append(key)
+        self.detach(comment)
+        self.parent[comment] = under
+        (self.threads if under is None else self.replies[under]).append(comment)
 
-    @precondition(lambda self: self.comments_of("a") and self.comments_of("b"))
-    @rule(data=st.data())
-    def move_to_another_article(self, data) -> None:
-        key = self.draw_comment(data, "move")
-        target = self.draw_comment(data, "under", letter="b" if key[0] == "a" else "a")
-        self.refused(
-            "parent_other_article",
-            lambda: services.comment_move(
-                comment=self.instances[key], parent=self.instances[target]
-            ),
-        )
+    @rule(comment=comments)
+    def delete(self, comment: Key) -> None:
+        def write() -> int:
+            return services.comment_delete(comment=self.instances[comment])
 
-    @precondition(lambda self: self.parent)
-    @rule(data=st.data())
-    def delete(self, data) -> None:
-        key = self.draw_comment(data, "delete")
-        gone = self.subtree(key)
-        assert services.comment_delete(comment=self.instances[key]) == len(gone)
-        self.detach(key)
-        for node in gone:
-            del self.parent[node], self.status[node], self.replies[node], self.instances[node]
+        if code := self.refusal(comment):
+            self.refused(code, write)
+            return
+        gone = self.subtree(comment)
+        assert write() == len(gone)
+        self.detach(comment)
+        for key in gone:
+            del self.parent[key], self.status[key], self.replies[key]
 
     # The checks, after every step.
 
