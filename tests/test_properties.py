@@ -9,7 +9,10 @@ from hypothesis import HealthCheck, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
+    MultipleResults,
     RuleBasedStateMachine,
+    consumes,
+    initialize,
     invariant,
     multiple,
     rule,
@@ -19,8 +22,6 @@ from hypothesis.stateful import (
 from articles import services
 from articles.integrity import find_tree_problems
 from articles.models import Article, Comment
-
-from .conftest import tree_shape
 
 Key = str  # "a3": comment #3 on article "a"
 
@@ -45,6 +46,7 @@ class CommentTrees(RuleBasedStateMachine):
     """
 
     comments = Bundle("comments")
+    removed = Bundle("removed")  # comments once removed (perhaps restored or deleted since)
 
     # Set by the test: two articles, "a" and "b", and its way of posting a comment.
     articles: dict[str, Article]
@@ -79,23 +81,18 @@ class CommentTrees(RuleBasedStateMachine):
             stack.extend(reversed(self.replies[node]))
         return found
 
-    def tree_order(self) -> list[tuple[Key, int]]:
-        """Every comment with its depth, threads in tree id order, replies in the model's order."""
-        order: list[tuple[Key, int]] = []
+    def shape(self) -> str:
+        """Every comment as "key status", indented by depth, in the model's tree order.
+
+        Threads in tree id order, each comment followed by its replies in the model's order.
+        """
+        lines = []
         stack = [(root, 0) for root in reversed(self.threads)]
         while stack:
-            node, depth = stack.pop()
-            order.append((node, depth))
-            stack.extend((reply, depth + 1) for reply in reversed(self.replies[node]))
-        return order
-
-    def shape(self, letter: str) -> str:
-        """The article's comments as tree_shape() draws them."""
-        return "\n".join(
-            f"{'  ' * depth}#{key[1:]} コメント"
-            for key, depth in self.tree_order()
-            if key[0] == letter
-        )
+            key, depth = stack.pop()
+            lines.append(f"{'  ' * depth}{key} {self.status[key]}")
+            stack.extend((reply, depth + 1) for reply in reversed(self.replies[key]))
+        return "\n".join(lines)
 
     def detach(self, key: Key) -> None:
         parent = self.parent[key]
@@ -124,20 +121,40 @@ class CommentTrees(RuleBasedStateMachine):
         assert caught.value.code == code
         assert self.snapshot() == before
 
-    # The rules. Comments once posted stay in the bundle when deleted: naming one is refused.
+    def add(self, comment: Comment, parent: Key | None) -> Key:
+        """Put a comment the services just posted into the model."""
+        key = f"{self.letter_of[comment.article_id]}{comment.number}"
+        note(f"posted {key}" + (f" under {parent}" if parent else ""))
+        self.instances[key] = comment
+        self.parent[key], self.status[key], self.replies[key] = parent, PUBLISHED, []
+        (self.threads if parent is None else self.replies[parent]).append(key)
+        return key
+
+    # The rules. A deleted comment's replies stay in the bundle: naming one must be refused.
+
+    @initialize(target=comments, replies=st.lists(st.integers(min_value=0), max_size=10))
+    def grow(self, replies: list[int]) -> MultipleResults[Key]:
+        """Start a thread on each article, then reply to the comments posted so far by index."""
+        posted = [self.add(self.post_comment(self.articles[letter]), None) for letter in "ab"]
+        for index in replies:
+            parent = posted[index % len(posted)]
+            comment = self.post_comment(self.articles[parent[0]], parent=self.instances[parent])
+            posted.append(self.add(comment, parent))
+        return multiple(*posted)
 
     @rule(target=comments, letter=st.sampled_from("ab"))
     def start_thread(self, letter: str) -> Key:
-        comment = self.post_comment(self.articles[letter])
-        key = f"{letter}{comment.number}"
-        note(f"new thread {key}")
-        self.instances[key] = comment
-        self.parent[key], self.status[key], self.replies[key] = None, PUBLISHED, []
-        self.threads.append(key)
-        return key
+        return self.add(self.post_comment(self.articles[letter]), None)
 
     @rule(target=comments, parent=comments)
-    def reply(self, parent: Key):
+    def reply(self, parent: Key) -> Key | MultipleResults[Key]:
+        return self.post_reply(parent)
+
+    @rule(target=comments, parent=removed)
+    def reply_to_removed(self, parent: Key) -> Key | MultipleResults[Key]:
+        return self.post_reply(parent)
+
+    def post_reply(self, parent: Key) -> Key | MultipleResults[Key]:
         article, instance = self.articles[parent[0]], self.instances[parent]
         code = self.refusal(parent)
         if code is None and self.status[parent] != PUBLISHED:
@@ -145,16 +162,17 @@ class CommentTrees(RuleBasedStateMachine):
         if code:
             self.refused(code, lambda: self.post_comment(article, parent=instance))
             return multiple()
-        comment = self.post_comment(article, parent=instance)
-        key = f"{parent[0]}{comment.number}"
-        note(f"new reply {key} to {parent}")
-        self.instances[key] = comment
-        self.parent[key], self.status[key], self.replies[key] = parent, PUBLISHED, []
-        self.replies[parent].append(key)
-        return key
+        return self.add(self.post_comment(article, parent=instance), parent)
 
-    @rule(comment=comments, status=st.sampled_from([REMOVED, PUBLISHED]))
-    def set_status(self, comment: Key, status: Comment.Status) -> None:
+    @rule(target=removed, comment=comments)
+    def remove(self, comment: Key) -> Key | MultipleResults[Key]:
+        return self.set_status(comment, REMOVED)
+
+    @rule(comment=removed)
+    def restore(self, comment: Key) -> None:
+        self.set_status(comment, PUBLISHED)
+
+    def set_status(self, comment: Key, status: Comment.Status) -> Key | MultipleResults[Key]:
         def write() -> Comment:
             return services.comment_set_status(
                 comment=self.instances[comment], status=status, moderator=None
@@ -162,9 +180,10 @@ class CommentTrees(RuleBasedStateMachine):
 
         if code := self.refusal(comment):
             self.refused(code, write)
-            return
+            return multiple()
         assert write().status == status
         self.status[comment] = status
+        return comment
 
     @rule(comment=comments, under=comments)
     def move(self, comment: Key, under: Key) -> None:
@@ -196,7 +215,7 @@ class CommentTrees(RuleBasedStateMachine):
         self.parent[comment] = under
         (self.threads if under is None else self.replies[under]).append(comment)
 
-    @rule(comment=comments)
+    @rule(comment=consumes(comments))
     def delete(self, comment: Key) -> None:
         def write() -> int:
             return services.comment_delete(comment=self.instances[comment])
@@ -215,15 +234,13 @@ class CommentTrees(RuleBasedStateMachine):
     @invariant()
     def trees_match_the_model(self) -> None:
         assert find_tree_problems() == {}
-        rows = Comment.objects.order_by("tree_id", "lft").values(
+        rows = Comment.objects.order_by("tree_id", "lft").values_list(
             "pk", "article_id", "number", "parent_id", "status", "level"
         )
-        key_of = {row["pk"]: f"{self.letter_of[row['article_id']]}{row['number']}" for row in rows}
-        assert {key_of[row["pk"]]: key_of.get(row["parent_id"]) for row in rows} == self.parent
-        assert {key_of[row["pk"]]: row["status"] for row in rows} == self.status
-        assert [(key_of[row["pk"]], row["level"]) for row in rows] == self.tree_order()
-        for letter, article in self.articles.items():
-            assert tree_shape(article) == self.shape(letter)
+        key_of = {pk: f"{self.letter_of[article]}{number}" for pk, article, number, *_ in rows}
+        shape = "\n".join(f"{'  ' * level}{key_of[pk]} {status}" for pk, *_, status, level in rows)
+        assert shape == self.shape()
+        assert {key_of[pk]: key_of.get(parent) for pk, _, _, parent, *_ in rows} == self.parent
 
 
 def test_comment_trees_follow_a_parent_pointer_model(article, other_article, post):
