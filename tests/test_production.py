@@ -27,10 +27,12 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    # As on a server: without test-only switches such as DJANGO_ALLOW_ASYNC_UNSAFE.
+    server_env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
-        env={**os.environ, **env},
+        env={**server_env, **env},
         capture_output=True,
         text=True,
         check=False,

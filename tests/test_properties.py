@@ -132,7 +132,7 @@ class CommentTrees(RuleBasedStateMachine):
 
     # The rules. A deleted comment's replies stay in the bundle: naming one must be refused.
 
-    @initialize(target=comments, replies=st.lists(st.integers(min_value=0), max_size=10))
+    @initialize(target=comments, replies=st.lists(st.integers(0, 11), max_size=10))
     def grow(self, replies: list[int]) -> MultipleResults[Key]:
         """Start a thread on each article, then reply to the comments posted so far by index."""
         posted = [self.add(self.post_comment(self.articles[letter]), None) for letter in "ab"]
