@@ -78,6 +78,65 @@ def moderator_client(client, moderator):
     return client
 
 
+@pytest.fixture
+def thread(article, post) -> Article:
+    """#1 with replies #2 (itself answered by #3) and #4; #5 a second thread."""
+    first = post(article, "一")
+    second = post(article, "二", parent=first)
+    post(article, "三", parent=second)
+    post(article, "四", parent=first)
+    post(article, "五")
+    return article
+
+
+def numbered(article: Article) -> dict[int, Comment]:
+    return {c.number: c for c in article.comments.all()}
+
+
+def test_database_url() -> str:
+    """DATABASE_URL for another process to reach the test database (committed data only)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}"
+
+
+test_database_url.__test__ = False  # a helper, not a test
+
+
+def count_in_two_processes(env: dict[str, str]) -> list[int]:
+    """Run the same rate_hit loop in two processes at once; how many hits each was allowed."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django; django.setup()\n"
+        "from articles.abuse import Limit, rate_hit\n"
+        "print(sum(rate_hit('shared', Limit('test', 50, 3600)) for _ in range(40)))\n"
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=settings.BASE_DIR,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "forum.settings", **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    allowed = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        allowed.append(int(out))
+    return allowed
+
+
 def grow_thread(article: Article, root: Comment, size: int, parent_of) -> list[Comment]:
     """Add size replies under root at once; reply n answers the comment parent_of(n) picks.
 

@@ -1,23 +1,18 @@
 """Abuse protection on the real comment form: bans, rate limits, traps, held comments, log-ins."""
 
-import os
 import re
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from articles.abuse import check_form_token, form_token, ip_hash
 from articles.models import Ban, Comment, ModerationLog
 
-from .conftest import form
+from .conftest import count_in_two_processes, form, test_database_url
 
 
 @pytest.fixture
@@ -87,35 +82,7 @@ def test_hourly_limit_counts_per_account_across_addresses(url, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_share_one_limit():
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        database_url = f"sqlite:///{db['NAME']}"
-    else:
-        database_url = (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
-    script = (
-        "import django; django.setup()\n"
-        "from articles.abuse import Limit, rate_hit\n"
-        "print(sum(rate_hit('shared', Limit('test', 50, 3600)) for _ in range(40)))\n"
-    )
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "forum.settings"}
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", script],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    allowed = []
-    for process in processes:
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 0, err
-        allowed.append(int(out))
+    allowed = count_in_two_processes({"DATABASE_URL": test_database_url()})
     # 80 attempts against a limit of 50 shared by both: exactly 50 get through.
     assert sum(allowed) == 50
     assert all(count > 0 for count in allowed)

@@ -9,24 +9,9 @@ from articles import services
 from articles.integrity import find_tree_problems
 from articles.models import Ban, Comment, ModerationLog, Report
 
-from .conftest import grow_thread, tree_shape
+from .conftest import grow_thread, numbered, tree_shape
 
 CHANGELIST = "/admin/articles/comment/"
-
-
-@pytest.fixture
-def thread(article, post):
-    """#1 > (#2 > #3, #4); #5."""
-    first = post(article, "一")
-    second = post(article, "二", parent=first)
-    post(article, "三", parent=second)
-    post(article, "四", parent=first)
-    post(article, "五")
-    return article
-
-
-def numbered(article) -> dict[int, Comment]:
-    return {c.number: c for c in article.comments.all()}
 
 
 def act(client, action: str, comments, **extra):

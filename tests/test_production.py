@@ -18,6 +18,8 @@ from django.test import RequestFactory
 
 from articles.abuse import Limit, client_ip, rate_hit
 
+from .conftest import count_in_two_processes, test_database_url
+
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -145,28 +147,7 @@ def redis_cache(settings):
 
 
 def test_rate_limits_in_redis_are_shared_by_two_processes(redis_cache, db):
-    script = (
-        "import django; django.setup()\n"
-        "from articles.abuse import Limit, rate_hit\n"
-        "print(sum(rate_hit('shared', Limit('test', 50, 3600)) for _ in range(40)))\n"
-    )
-    env = {**os.environ, "REDIS_URL": redis_cache, "DJANGO_SETTINGS_MODULE": "forum.settings"}
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", script],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    allowed = []
-    for process in processes:
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 0, err
-        allowed.append(int(out))
+    allowed = count_in_two_processes({"REDIS_URL": redis_cache})
     assert sum(allowed) == 50
     assert rate_hit("shared", Limit("test", 50, 3600)) is False
 
@@ -179,15 +160,8 @@ def free_port() -> int:
 
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_serves_the_site_and_compressed_hashed_static_files(tmp_path: Path):
-    from django.db import connection
 
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        database_url = f"sqlite:///{db['NAME']}"
-    else:
-        database_url = (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
+    database_url = test_database_url()
     env = {
         **PRODUCTION_ENV,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",

@@ -11,22 +11,7 @@ from articles import services
 from articles.integrity import find_tree_problems
 from articles.models import Comment
 
-from .conftest import tree_shape
-
-
-@pytest.fixture
-def thread(article, post):
-    """#1 with replies #2 (itself answered by #3) and #4; #5 a second thread."""
-    first = post(article, "一")
-    second = post(article, "二", parent=first)
-    post(article, "三", parent=second)
-    post(article, "四", parent=first)
-    post(article, "五")
-    return article
-
-
-def numbered(article) -> dict[int, Comment]:
-    return {c.number: c for c in article.comments.all()}
+from .conftest import numbered, tree_shape
 
 
 def test_replies_nest_under_their_parents_in_posting_order(thread):
