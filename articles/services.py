@@ -231,7 +231,10 @@ def _insert(comment: Comment, parent_id: int | None, *, as_reader: bool) -> Comm
 
 @retrying
 def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
-    """Make ``comment`` (with its replies) the last reply to ``parent``, or a thread of its own."""
+    """Make ``comment`` (with its replies) the last reply to ``parent``, or a thread of its own.
+
+    Moving a reply to the parent it has, or a thread to the top, leaves it where it is.
+    """
     with transaction.atomic():
         if parent is None:
             (comment,) = _lock_comments(comment.pk, new_tree=True)

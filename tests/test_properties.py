@@ -115,6 +115,7 @@ class CommentTrees(RuleBasedStateMachine):
         )
 
     def refused(self, code: str, write: Callable[[], object]) -> None:
+        """Check that the write is refused for this reason and leaves every comment as it was."""
         before = self.snapshot()
         with pytest.raises(ValidationError) as caught:
             write()
