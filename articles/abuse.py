@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -100,29 +100,41 @@ def rate_hit(key: str, limit: Limit) -> bool:
     One atomic step (an upsert in the database, INCR in Redis), so that two processes counting
     at once cannot both slip under the limit.
     """
+    return rate_hits([(key, limit)])
+
+
+def rate_hits(counted: list[tuple[str, Limit]]) -> bool:
+    """``rate_hit`` for several keys and limits at once: False if any of them is passed.
+
+    In the database, one upsert statement for all of them: one round trip and one commit.
+    """
     if settings.FORUM_RATE_LIMIT_STORE == "cache":
-        return _cache_hit(key, limit)
+        return all([_cache_hit(key, limit) for key, limit in counted])
     now = time.time()
-    start = int(now // limit.seconds) * limit.seconds
-    window_start = datetime.fromtimestamp(start, tz=UTC)
-    expires_at = window_start + timedelta(seconds=limit.seconds)
+    rows, params = [], []
+    for key, limit in counted:
+        start = int(now // limit.seconds) * limit.seconds
+        window_start = datetime.fromtimestamp(start, tz=UTC)
+        expires_at = window_start + timedelta(seconds=limit.seconds)
+        rows.append("(%s, %s, %s, 1)")
+        params += [
+            f"{limit.name}:{key}",
+            # As the ORM stores them, so that its queries (login_blocked, pruning) match.
+            connection.ops.adapt_datetimefield_value(window_start),
+            connection.ops.adapt_datetimefield_value(expires_at),
+        ]
     table = RateCounter._meta.db_table
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (key, window_start, expires_at, count) VALUES (%s, %s, %s, 1) "
+            f"INSERT INTO {table} (key, window_start, expires_at, count) VALUES {', '.join(rows)} "
             f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
-            "RETURNING count",
-            [
-                f"{limit.name}:{key}",
-                # As the ORM stores them, so that its queries (login_blocked, pruning) match.
-                connection.ops.adapt_datetimefield_value(window_start),
-                connection.ops.adapt_datetimefield_value(expires_at),
-            ],
+            "RETURNING key, count",
+            params,
         )
-        (count,) = cursor.fetchone()
+        counts = dict(cursor.fetchall())
     if random.random() < 0.02:
         RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
-    return count <= limit.count
+    return all(counts[f"{limit.name}:{key}"] <= limit.count for key, limit in counted)
 
 
 def _cache_hit(key: str, limit: Limit) -> bool:
@@ -142,11 +154,8 @@ def post_allowed(*, user, ip_hash: str) -> bool:
     keys = [f"ip:{ip_hash}"]
     if user is not None and user.is_authenticated:
         keys.append(f"user:{user.pk}")
-    # Every limit counts the attempt, so that hammering a full window keeps it full; all in one
-    # transaction, so that a post costs one commit here rather than one per counter.
-    with transaction.atomic():
-        results = [rate_hit(f"post:{key}", limit) for limit in post_limits() for key in keys]
-    return all(results)
+    # Every limit counts the attempt, so that hammering a full window keeps it full.
+    return rate_hits([(f"post:{key}", limit) for limit in post_limits() for key in keys])
 
 
 LOGIN_LIMIT = Limit("login", 5, 15 * 60)

@@ -1,3 +1,5 @@
+import random
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
@@ -146,6 +148,15 @@ class Link(models.Model):
         return self.title
 
 
+def new_thread_version() -> int:
+    """A fresh random value: a key built from it can never meet a cache entry of another state.
+
+    Random rather than counted, because ids and counters start again where rows were deleted
+    (SQLite reuses the highest rowid) and a counted version of a new thread would meet an old one.
+    """
+    return random.getrandbits(62)
+
+
 class Comment(MPTTModel):
     """A comment on an article; each top-level comment is the root of its own tree.
 
@@ -212,6 +223,10 @@ class Comment(MPTTModel):
         db_index=False,
     )
     moderation_reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    # On a thread's first comment: changes with every write that changes how the thread shows
+    # (articles.services sets it), so that its rendered HTML can be cached under it.
+    thread_version = models.BigIntegerField(default=new_thread_version, editable=False)
 
     # Declared here only to leave out django-mptt's index on tree_id alone: the (tree_id, lft)
     # index below serves every lookup by tree.

@@ -9,7 +9,7 @@ import functools
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
@@ -29,6 +29,7 @@ from .models import (
     Comment,
     ReplyRef,
     Report,
+    new_thread_version,
 )
 from .text import clean_comment_text, render_comment_body, reply_refs
 
@@ -76,15 +77,20 @@ def _defer_nested_set_checks() -> None:
             )
 
 
-def _lock_comments(*comment_ids: int, new_tree: bool = False) -> list[Comment]:
+def _lock_comments(
+    *comment_ids: int, new_tree: bool = False, known_trees: dict[int, int] | None = None
+) -> list[Comment]:
     """Lock the trees holding these comments, all at once, and return them as they stand then.
 
     Taking every lock in one go (in order) keeps two writers needing the same trees from
     deadlocking. A comment moved to another tree between the read and the lock is followed.
+    ``known_trees`` (comment id -> tree id, as the caller read them) saves the first read.
     """
     held: set[int | None] = set()
+    trees = known_trees
     while True:
-        trees = dict(Comment.objects.filter(pk__in=comment_ids).values_list("pk", "tree_id"))
+        if trees is None:
+            trees = dict(Comment.objects.filter(pk__in=comment_ids).values_list("pk", "tree_id"))
         if len(trees) < len(set(comment_ids)):
             raise ValidationError(gettext("That comment no longer exists."), code="comment_missing")
         wanted = {*trees.values(), *([None] if new_tree else [])}
@@ -95,6 +101,7 @@ def _lock_comments(*comment_ids: int, new_tree: bool = False) -> list[Comment]:
         fresh = Comment.objects.in_bulk(comment_ids)
         if len(fresh) == len(trees) and all(c.tree_id in held for c in fresh.values()):
             return [fresh[pk] for pk in comment_ids]
+        trees = None
 
 
 def retrying(write: Callable[P, R]) -> Callable[P, R]:
@@ -119,23 +126,55 @@ def _lock_comment(comment_id: int) -> Comment:
     return _lock_comments(comment_id)[0]
 
 
-def _next_comment_number(article: Article) -> int:
-    """Hand out the article's next comment number.
+def _next_comment_number(article: Article, *, as_reader: bool) -> int:
+    """Hand out the article's next comment number; to a reader only while comments are open.
 
-    In a transaction of its own, so that the article row is locked only for this instant and the
-    tree locks alone order the tree writes; a post that fails afterwards leaves a gap.
+    One statement, a transaction of its own: the article row is locked only for this instant and
+    the tree locks alone order the tree writes. A post that fails afterwards leaves a gap.
     """
-    with transaction.atomic():
-        Article.objects.filter(pk=article.pk).update(
-            last_comment_number=F("last_comment_number") + 1
+    table = connection.ops.quote_name(Article._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_comment_number = last_comment_number + 1 "
+            "WHERE id = %s AND (comments_open OR %s) RETURNING last_comment_number",
+            [article.pk, not as_reader],
         )
-        number = (
-            Article.objects.filter(pk=article.pk)
-            .values_list("last_comment_number", flat=True)
-            .get()
+        row = cursor.fetchone()
+    if row is None:
+        raise ValidationError(
+            gettext("Comments on this article are closed."), code="comments_closed"
         )
-    article.last_comment_number = number
-    return number
+    article.last_comment_number = row[0]
+    return row[0]
+
+
+def _bump_threads(tree_ids: Iterable[int]) -> None:
+    """Give these threads new versions: whatever was cached of them is out of date."""
+    tree_ids = set(tree_ids)
+    if tree_ids:
+        Comment.objects.filter(tree_id__in=tree_ids, lft=1).update(
+            thread_version=new_thread_version()
+        )
+
+
+def _bump_threads_answered(article_id: int, numbers: Iterable[int], *, besides: int) -> None:
+    """After commit, new versions for the threads holding these comments (their back-links).
+
+    Not inside the writer's transaction: it holds only its own tree's lock, and taking root rows
+    of other trees there could deadlock with a writer in one of them doing the same. A reader in
+    the instant before this runs may still see the cached thread without the new back-link.
+    """
+    numbers = set(numbers)
+    if not numbers:
+        return
+
+    def bump() -> None:
+        trees = Comment.objects.filter(article_id=article_id, number__in=numbers).exclude(
+            tree_id=besides
+        )
+        _bump_threads(trees.values_list("tree_id", flat=True))
+
+    transaction.on_commit(bump, robust=True)
 
 
 def _render(comment: Comment) -> None:
@@ -201,32 +240,57 @@ def comment_create(
         ip_hash=ip_hash,
         status=status,
     )
-    comment.number = _next_comment_number(article)
+    as_reader = seed_index is None
+    comment.number = _next_comment_number(article, as_reader=as_reader)
     _render(comment)
-    return _insert(comment, parent.pk if parent else None, as_reader=seed_index is None)
+    return _insert(comment, parent, as_reader=as_reader)
 
 
 @retrying
-def _insert(comment: Comment, parent_id: int | None, *, as_reader: bool) -> Comment:
+def _insert(comment: Comment, parent: Comment | None, *, as_reader: bool) -> Comment:
     with transaction.atomic():
-        if parent_id is None:
+        if parent is None:
             locking.lock_trees([None])
+            comment.save()  # django-mptt gives it the next tree id; it has a new thread_version
         else:
-            comment.parent = _lock_comment(parent_id)
-            _check_same_article(comment.parent, comment.article)
-            if as_reader and comment.parent.status != Comment.Status.PUBLISHED:
+            (parent,) = _lock_comments(parent.pk, known_trees={parent.pk: parent.tree_id})
+            _check_same_article(parent, comment.article)
+            if as_reader and parent.status != Comment.Status.PUBLISHED:
                 raise ValidationError(
                     gettext("The comment you are replying to has been removed; you cannot reply."),
                     code="parent_gone",
                 )
-        open_ = Article.objects.filter(pk=comment.article_id, comments_open=True).exists()
-        if as_reader and not open_:
-            raise ValidationError(
-                gettext("Comments on this article are closed."), code="comments_closed"
-            )
-        comment.save()
+            _make_room(comment, parent)
+            comment.save()  # its lft and rght are set, so django-mptt only inserts it
         _save_reply_refs(comment, new=True)
+    # Answering the parent (the usual >>N) changes only this thread.
+    answered = [n for n in reply_refs(comment.body) if n < comment.number]
+    if parent is not None:
+        answered = [n for n in answered if n != parent.number]
+    _bump_threads_answered(comment.article_id, answered, besides=comment.tree_id)
     return comment
+
+
+def _make_room(comment: Comment, parent: Comment) -> None:
+    """Make ``comment`` the last reply to ``parent`` (fresh under its tree's lock).
+
+    What django-mptt's insert_node does, in one statement that also gives the thread a new
+    version (the first comment's rght always moves), and without re-reading the parent.
+    """
+    edge = parent.rght
+    table = connection.ops.quote_name(Comment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET lft = CASE WHEN lft > %s THEN lft + 2 ELSE lft END, "
+            "rght = rght + 2, "
+            "thread_version = CASE WHEN lft = 1 THEN %s ELSE thread_version END "
+            "WHERE tree_id = %s AND rght >= %s",
+            [edge, new_thread_version(), parent.tree_id, edge],
+        )
+    parent.rght += 2
+    comment.parent = parent
+    comment.tree_id, comment.level = parent.tree_id, parent.level + 1
+    comment.lft, comment.rght = edge, edge + 1
 
 
 @retrying
@@ -249,6 +313,7 @@ def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
                 )
             if parent.pk == comment.parent_id:
                 return comment
+        old_tree = comment.tree_id
         try:
             Comment.objects.move_node(comment, parent, "last-child")
         except InvalidMove as error:
@@ -256,6 +321,7 @@ def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
                 gettext("A comment cannot be moved under one of its own replies."),
                 code="move_into_own_subtree",
             ) from error
+        _bump_threads([old_tree, comment.tree_id])
     return comment
 
 
@@ -267,10 +333,17 @@ def comment_edit(*, comment: Comment, body: str, author_name: str) -> Comment:
     with transaction.atomic():
         # Under the tree lock, so that an edit and a delete of the same comment take turns.
         comment = _lock_comment(comment.pk)
+        answered_before = set(reply_refs(comment.body))
         comment.body, comment.author_name = body, author_name
         _render(comment)
         comment.save(update_fields=["body", "body_html", "author_name"])
         _save_reply_refs(comment, new=False)
+        _bump_threads([comment.tree_id])
+        _bump_threads_answered(
+            comment.article_id,
+            answered_before ^ set(reply_refs(comment.body)),
+            besides=comment.tree_id,
+        )
     return comment
 
 
@@ -281,13 +354,19 @@ def comment_delete(*, comment: Comment) -> int:
         comment = _lock_comment(comment.pk)
         _defer_nested_set_checks()
         width = comment.rght - comment.lft + 1
+        subtree = Comment.objects.filter(
+            tree_id=comment.tree_id, lft__gte=comment.lft, lft__lte=comment.rght
+        )
+        answered = ReplyRef.objects.filter(source__in=subtree).values_list(
+            "target_number", flat=True
+        )
+        _bump_threads_answered(comment.article_id, list(answered), besides=comment.tree_id)
         # The whole subtree in one statement: Django's cascade would go one level per call and
         # overflow the stack on a long reply chain (what django-mptt's delete() does).
-        Comment.objects.filter(
-            tree_id=comment.tree_id, lft__gte=comment.lft, lft__lte=comment.rght
-        ).delete()
+        subtree.delete()
         if comment.parent_id is not None:
             Comment._tree_manager._close_gap(width, comment.rght, comment.tree_id)
+            _bump_threads([comment.tree_id])
     return width // 2
 
 
@@ -307,6 +386,7 @@ def comment_set_status(
         comment.moderated_by = moderator
         comment.moderation_reason = reason
         comment.save(update_fields=["status", "moderated_at", "moderated_by", "moderation_reason"])
+        _bump_threads([comment.tree_id])
     return comment
 
 
@@ -381,4 +461,5 @@ def comment_trees_rebuild(*, article: Article) -> int:
                 stack.extend((child, level + 1, False) for child in reversed(children[node.pk]))
         changed = [node for node in nodes if _tree_fields(node) != before[node.pk]]
         Comment.objects.bulk_update(changed, ["tree_id", "lft", "rght", "level"], batch_size=500)
+        _bump_threads(node.tree_id for node in nodes)
     return len(changed)

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -226,14 +226,11 @@ def _landing_url(comment: Comment) -> str:
         # Too deep for the article page: its own page shows it, under its ancestors.
         url = reverse("articles:comment_detail", args=[article.slug, comment.number])
         return f"{url}?new={comment.number}#c{comment.number}"
-    root_number = (
-        comment.number
-        if comment.parent_id is None
-        else Comment.objects.filter(tree_id=comment.tree_id, parent=None)
-        .values_list("number", flat=True)
-        .get()
-    )
-    earlier = article.comments.filter(parent=None, number__lt=root_number).count()
+    if comment.parent_id is None:
+        earlier = article.comments.filter(parent=None, number__lt=comment.number).count()
+    else:
+        root = Comment.objects.filter(tree_id=comment.tree_id, lft=1).values("number")
+        earlier = article.comments.filter(parent=None, number__lt=Subquery(root)).count()
     page = earlier // THREADS_PER_PAGE + 1
     query = f"?page={page}&new={comment.number}" if page > 1 else f"?new={comment.number}"
     return f"{article.get_absolute_url()}{query}#c{comment.number}"
