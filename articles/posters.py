@@ -4,15 +4,18 @@ The browser keeps a random id in a signed cookie; comments and reports store onl
 it. That is how an anonymous author may edit or delete their own comment for a while.
 """
 
+import functools
+import operator
 import uuid
 from datetime import timedelta
 from urllib.parse import quote, unquote
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from .models import Comment
+from .models import Article, Comment
 
 POSTER_COOKIE = "forum_poster"
 NAME_COOKIE = "forum_name"
@@ -79,3 +82,21 @@ def can_change(request: HttpRequest, comment: Comment) -> bool:
         and timezone.now() - comment.created_at <= EDIT_WINDOW
         and is_author(request, comment)
     )
+
+
+def personal_threads(request: HttpRequest, article: Article) -> set[int]:
+    """The article's threads this reader sees differently from others (as ``is_author`` and
+    ``can_change`` decide): their comments awaiting approval, and their comments still open to
+    editing (whose links are theirs alone)."""
+    ways = []
+    if request.user.is_authenticated:
+        ways.append(Q(user=request.user))
+    if request.COOKIES.get(POSTER_COOKIE) is not None:
+        ways.append(Q(user=None, poster_key=poster_key(request)))
+    if not ways:
+        return set()
+    mine = article.comments.filter(functools.reduce(operator.or_, ways)).filter(
+        Q(status=Comment.Status.PENDING)
+        | Q(status=Comment.Status.PUBLISHED, created_at__gte=timezone.now() - EDIT_WINDOW)
+    )
+    return set(mine.values_list("tree_id", flat=True).distinct())

@@ -1,15 +1,17 @@
 """Laying out comment trees as nested lists, from one ordered query, without a template per node."""
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.core.cache import caches
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
-from django.utils.translation import gettext, ngettext
+from django.utils.timezone import get_current_timezone_name, localtime
+from django.utils.translation import get_language, gettext, ngettext
 
-from .models import Comment, ReplyRef
+from .models import Article, Comment, ReplyRef
 from .text import render_comment_body
 
 # Replies nest this many levels below the first comment on a page; deeper ones continue on the
@@ -122,25 +124,53 @@ def layout(
             row.opens = True
         rows.append(row)
     if rows:
-        rows[-1].closes = range(rows[-1].depth + 1)
+        rows[-1].closes = range(rows[-1].depth)
     return rows
+
+
+# Past this many comments, reading all the article's back-links beats looking each number up.
+BACKLINKS_LOOKUP_LIMIT = 500
 
 
 def backlinks_for(article_id: int, numbers: Iterable[int]) -> dict[int, list[int]]:
     """For each comment number, the numbers of the comments that answer it with >>N."""
+    numbers = set(numbers)
     found: dict[int, list[int]] = defaultdict(list)
-    refs = (
-        ReplyRef.objects.filter(article_id=article_id, target_number__in=list(numbers))
-        .order_by("target_number", "source__number")
-        .values_list("target_number", "source__number")
+    refs = ReplyRef.objects.filter(article_id=article_id)
+    if len(numbers) <= BACKLINKS_LOOKUP_LIMIT:
+        refs = refs.filter(target_number__in=numbers)
+    refs = refs.order_by("target_number", "source__number").values_list(
+        "target_number", "source__number"
     )
     for target, source in refs:
-        found[target].append(source)
+        if target in numbers:
+            found[target].append(source)
     return found
 
 
+def mark_new(html: str, number: int | None) -> SafeString:
+    """Highlight the comment just posted (applied after caching, which is the same for all)."""
+    if number is not None:
+        html = re.sub(
+            rf'<article class="comment([^"]*)" id="c{number}"',
+            rf'<article class="comment is-new\1" id="c{number}"',
+            html,
+            count=1,
+        )
+    return mark_safe(html)
+
+
 def render_rows(rows: list[Row], *, article_url: str, new: int | None = None) -> SafeString:
-    """The rows as nested <ol>/<li> HTML.
+    """The rows as one nested list (<ol class="comment-tree">)."""
+    if not rows:
+        return mark_safe("")
+    return mark_new(
+        f'<ol class="comment-tree">{render_items(rows, article_url=article_url)}</ol>', new
+    )
+
+
+def render_items(rows: list[Row], *, article_url: str) -> str:
+    """The rows as <li> items with their replies nested in <ol>; the first row is at depth 0.
 
     Built in Python rather than in a template loop: a page may hold thousands of comments, and
     a template's tags cost far more per comment than string joins. Every reader-supplied value
@@ -162,18 +192,13 @@ def render_rows(rows: list[Row], *, article_url: str, new: int | None = None) ->
         c = row.comment
         n = c.number
         url = f"{article_url}c/{n}/"
-        if row.opens:
-            if index == 0:
-                out.append('<ol class="comment-tree">')
-            else:
-                out.append(f'<ol class="replies" id="r{row.parent_number}">')
-        else:
+        if index and row.opens:
+            out.append(f'<ol class="replies" id="r{row.parent_number}">')
+        elif index:
             out.append("</li>")
         classes = "comment"
         if not row.body_html:
             classes += " is-gone"
-        if n == new:
-            classes += " is-new"
         created = localtime(c.created_at)
         out.append(
             f'<li class="comment-item depth-{row.depth}">'
@@ -240,4 +265,75 @@ def render_rows(rows: list[Row], *, article_url: str, new: int | None = None) ->
             )
         out.append("</article>")
         out.append("</li></ol>" * len(row.closes))
-    return mark_safe("".join(out))
+    if rows:
+        out.append("</li>")
+    return "".join(out)
+
+
+# Part of every cached thread's key: change it whenever render_items' markup changes.
+THREAD_MARKUP = 1
+PUBLIC = Viewer()
+
+
+def threads_html(
+    article: Article,
+    threads: list[tuple[int, int]],
+    *,
+    max_depth: int,
+    viewer: Viewer,
+    personal: set[int],
+) -> SafeString:
+    """The given threads ((tree_id, thread_version) pairs) as one comment list.
+
+    Each thread as any reader sees it is cached under a key holding its version, which every
+    write to it changes (articles.services), so a cached thread is never stale and nothing needs
+    deleting. Threads in ``personal`` show something only to this viewer (their held comments, or
+    edit links on their recent ones), so they are rendered for this viewer and not cached.
+    """
+    if not threads:
+        return mark_safe("")
+    article_url = article.get_absolute_url()
+    context = ":".join(
+        str(part) for part in (THREAD_MARKUP, article.pk, article.slug, max_depth, get_language())
+    )
+    context += f":{get_current_timezone_name()}"
+    keys = {
+        tree_id: f"{context}:{tree_id}:{version}"
+        for tree_id, version in threads
+        if tree_id not in personal
+    }
+    cache = caches["threads"]
+    cached = cache.get_many(keys.values())
+    html = {tree_id: cached[key] for tree_id, key in keys.items() if key in cached}
+    missing = [tree_id for tree_id, _ in threads if tree_id not in html]
+    if missing:
+        by_tree: dict[int, list[Comment]] = {tree_id: [] for tree_id in missing}
+        shown = Comment.objects.filter(tree_id__in=missing, level__lt=max_depth)
+        for comment in shown.order_by("tree_id", "lft"):
+            by_tree[comment.tree_id].append(comment)
+        backlinks = backlinks_for(article.pk, (c.number for t in by_tree.values() for c in t))
+        reply_url = article_reply_url(article)
+        for tree_id, comments in by_tree.items():
+            rows = layout(
+                comments,
+                reply_url=reply_url,
+                backlinks=backlinks,
+                viewer=viewer if tree_id in personal else PUBLIC,
+                max_depth=max_depth,
+            )
+            html[tree_id] = render_items(rows, article_url=article_url)
+        cache.set_many({keys[tree_id]: html[tree_id] for tree_id in missing if tree_id in keys})
+    items = "".join(html[tree_id] for tree_id, _ in threads)
+    return mark_safe(f'<ol class="comment-tree">{items}</ol>' if items else "")
+
+
+def article_reply_url(article: Article) -> Callable[[int], str | None]:
+    """Links for >>N in comments rendered now (stored HTML has its own)."""
+    base = article.get_absolute_url()
+
+    def reply_url(number: int) -> str | None:
+        if 1 <= number <= article.last_comment_number:
+            return f"{base}c/{number}/"
+        return None
+
+    return reply_url

@@ -17,7 +17,15 @@ from . import abuse, posters, services
 from .forms import CommentForm, ReportForm, SignupForm
 from .models import Article, Comment, ImageCredit, Link
 from .text import quote_text, render_comment_body
-from .threads import MAX_DEPTH, Viewer, backlinks_for, layout
+from .threads import (
+    MAX_DEPTH,
+    Viewer,
+    article_reply_url,
+    backlinks_for,
+    layout,
+    mark_new,
+    threads_html,
+)
 
 THREADS_PER_PAGE = 20
 # "Show all" lifts the paging and the nesting cap, within bounds that no real thread reaches.
@@ -52,17 +60,6 @@ def _viewer(request: HttpRequest) -> Viewer:
     )
 
 
-def _reply_url(article: Article):
-    base = article.get_absolute_url()
-
-    def reply_url(number: int) -> str | None:
-        if 1 <= number <= article.last_comment_number:
-            return f"{base}c/{number}/"
-        return None
-
-    return reply_url
-
-
 def _article_body(article: Article) -> dict:
     """The article's paragraphs with the credits of the images after each, and its links."""
     credits = list(article.image_credits.all())
@@ -91,28 +88,23 @@ def _article_page(
     depth = SHOW_ALL_DEPTH if show_all else MAX_DEPTH
     roots = article.comments.filter(parent=None).order_by(*THREAD_ORDERS[order])
     per_page = SHOW_ALL_THREADS if show_all else THREADS_PER_PAGE
-    page = Paginator(roots.values_list("tree_id", flat=True), per_page).get_page(
+    page = Paginator(roots.values_list("tree_id", "thread_version"), per_page).get_page(
         request.GET.get("page")
     )
-    tree_ids = list(page.object_list)
-    by_tree: dict[int, list[Comment]] = {tree_id: [] for tree_id in tree_ids}
-    # Only the levels the page shows; reply counts come from lft/rght, so they stay whole.
-    shown = Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth)
-    for comment in shown.order_by("tree_id", "lft"):
-        by_tree[comment.tree_id].append(comment)
-    comments = [comment for tree_id in tree_ids for comment in by_tree[tree_id]]
-    rows = layout(
-        comments,
-        reply_url=_reply_url(article),
-        backlinks=backlinks_for(article.pk, [c.number for c in comments]),
-        viewer=_viewer(request),
-        max_depth=depth,
+    threads = list(page.object_list)
+    viewer = _viewer(request)
+    if viewer.can_moderate:  # they see hidden and held comments: nothing from the cache
+        personal = {tree_id for tree_id, _ in threads}
+    else:
+        personal = posters.personal_threads(request, article)
+    comments_html = threads_html(
+        article, threads, max_depth=depth, viewer=viewer, personal=personal
     )
     context = {
         "show_all": show_all,
         "article": article,
         **_article_body(article),
-        "rows": rows,
+        "comments_html": mark_new(comments_html, _new_number(request)),
         "page": page,
         "order": order,
         "orders": [
@@ -124,7 +116,6 @@ def _article_page(
         "reply_form": CommentForm(
             initial={"author_name": posters.remembered_name(request)}, user=request.user
         ),
-        "new": _new_number(request),
         **extra,
     }
     return render(request, "articles/article_detail.html", context, status=_status(form))
@@ -240,7 +231,7 @@ def _preview(request: HttpRequest, form: CommentForm, article: Article) -> dict:
     if "preview" in request.POST and form.is_valid() and not form.non_field_errors():
         return {
             "preview_html": render_comment_body(
-                form.cleaned_data["body"], reply_url=_reply_url(article)
+                form.cleaned_data["body"], reply_url=article_reply_url(article)
             ),
             "preview_name": form.posting_name,
         }
@@ -284,7 +275,7 @@ def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def _comment_html(article: Article, comment: Comment) -> SafeString | str:
     if comment.status != Comment.Status.PUBLISHED:
         return ""
-    return render_comment_body(comment.body, reply_url=_reply_url(article))
+    return render_comment_body(comment.body, reply_url=article_reply_url(article))
 
 
 def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
@@ -295,7 +286,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     subtree = list(
         comment.get_descendants(include_self=True).filter(level__lt=comment.level + MAX_DEPTH)
     )
-    reply_url = _reply_url(article)
+    reply_url = article_reply_url(article)
     rows = layout(
         subtree,
         base_level=comment.level,

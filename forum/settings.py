@@ -215,11 +215,34 @@ CONTENT_SECURITY_POLICY = {
 # Redis, when there is one: the cache, sessions and rate limits shared by every app server.
 # Without it everything lives in the database (fine on one machine, and correct on several).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# "threads": each thread's rendered HTML, under a key holding its version (articles.threads), so
+# it is never out of date; without Redis, each process keeps its own.
+THREAD_CACHE_TIMEOUT = 3600
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+        "threads": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "threads",
+            "TIMEOUT": THREAD_CACHE_TIMEOUT,
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "threads": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "threads",
+            "TIMEOUT": THREAD_CACHE_TIMEOUT,
+            # Enough for every thread of the largest articles; about 5 KB each.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        },
+    }
 FORUM_RATE_LIMIT_STORE = "cache" if REDIS_URL else "database"
 
 LOGIN_URL = "login"

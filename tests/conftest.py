@@ -20,6 +20,14 @@ def _quick_posting_allowed(settings):
     settings.FORUM_FORM_MIN_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def _empty_thread_cache():
+    """Each test starts with no rendered threads cached: ids repeat from test to test."""
+    from django.core.cache import caches
+
+    caches["threads"].clear()
+
+
 def form(data: dict) -> dict:
     """Comment form data as a browser sends it, with the signed timestamp of the page."""
     return {"issued": form_token(), **data}

@@ -1,0 +1,187 @@
+"""The article page caches each thread's HTML under the thread's version; every write shows at once.
+
+Each test warms the cache first, so that a write the version does not follow would show as the old
+page.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from articles import services
+from articles.models import Comment
+
+from .conftest import form, numbered
+from .test_reading import ids_in
+
+
+@pytest.fixture
+def page(client, thread):
+    """The thread fixture's article page (#1 > #2 > #3, #1 > #4; #5), as a reader sees it now."""
+
+    def page(query: str = "") -> str:
+        return client.get(f"{thread.get_absolute_url()}{query}", HTTP_ACCEPT_LANGUAGE="en").text
+
+    page()  # warm
+    return page
+
+
+def comment_html(html: str, number: int) -> str:
+    start = html.index(f'id="c{number}"')
+    return html[start : html.index("</article>", start)]
+
+
+def test_a_warm_page_reads_no_comments_and_is_the_same_page(client, thread):
+    url = thread.get_absolute_url()
+    with CaptureQueriesContext(connection) as cold:
+        first = client.get(url).text
+    with CaptureQueriesContext(connection) as warm:
+        second = client.get(url).text
+    tree = re.compile(r'<ol class="comment-tree">.*</ol>', re.DOTALL)
+    assert tree.search(second).group() == tree.search(first).group()
+    assert ids_in(second) == [1, 2, 3, 4, 5]
+    # What is left: the article, its body parts, and the threads with their versions.
+    assert len(warm) == len(cold) - 2
+    assert not any("body_html" in query["sql"] for query in warm.captured_queries)
+
+
+def test_a_reply_shows(page, thread, post):
+    post(thread, "新しい返信", parent=numbered(thread)[3])
+    html = page()
+    assert ids_in(html) == [1, 2, 3, 6, 4, 5]
+    assert "新しい返信" in html
+
+
+def test_a_new_thread_shows(page, thread, post):
+    post(thread, "新しいスレッド")
+    assert ids_in(page()) == [1, 2, 3, 4, 5, 6]
+
+
+def test_an_edit_shows(page, thread):
+    services.comment_edit(comment=numbered(thread)[3], body="書き直した", author_name="編集者")
+    html = comment_html(page(), 3)
+    assert "書き直した" in html
+    assert "編集者" in html
+
+
+@pytest.mark.parametrize(
+    "status", [Comment.Status.REMOVED, Comment.Status.HIDDEN, Comment.Status.DELETED]
+)
+def test_taking_a_comment_down_shows_and_keeps_its_replies(page, thread, status):
+    services.comment_set_status(comment=numbered(thread)[2], status=status, moderator=None)
+    html = page()
+    assert "二" not in comment_html(html, 2)
+    assert "This comment has been removed." in comment_html(html, 2)
+    assert ids_in(html) == [1, 2, 3, 4, 5]
+
+
+def test_approving_a_held_comment_shows_it(page, thread):
+    held = services.comment_create(
+        article=thread, parent=numbered(thread)[1], body="保留中", status=Comment.Status.PENDING
+    )
+    assert 6 not in ids_in(page())
+    services.comment_set_status(comment=held, status=Comment.Status.PUBLISHED, moderator=None)
+    assert ids_in(page()) == [1, 2, 3, 4, 6, 5]
+
+
+def test_a_move_shows_in_both_threads(page, thread):
+    comments = numbered(thread)
+    services.comment_move(comment=comments[2], parent=comments[5])
+    html = page()
+    assert ids_in(html) == [1, 4, 5, 2, 3]
+    assert comment_html(html, 1).count("Hide 1 reply") == 1
+
+
+def test_a_reply_moved_to_its_own_thread_shows(page, thread):
+    services.comment_move(comment=numbered(thread)[2], parent=None)
+    assert ids_in(page()) == [1, 4, 2, 3, 5]
+
+
+def test_a_delete_shows(page, thread):
+    services.comment_delete(comment=numbered(thread)[2])
+    assert ids_in(page()) == [1, 4, 5]
+
+
+def test_a_rebuild_shows(page, thread):
+    # Damage made behind the services' back (what --repair is for): #4 claims #5 as its parent.
+    comments = numbered(thread)
+    Comment.objects.filter(pk=comments[4].pk).update(parent=comments[5])
+    services.comment_trees_rebuild(article=thread)
+    assert ids_in(page()) == [1, 2, 3, 5, 4]
+
+
+def test_an_answer_from_another_thread_adds_the_back_link(
+    page, thread, post, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(thread, ">>3\n別スレから", parent=numbered(thread)[5])
+    assert 'data-number="6">&gt;&gt;6</a>' in comment_html(page(), 3)
+
+
+def test_editing_an_answer_away_drops_the_back_link(
+    page, thread, post, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = post(thread, ">>3\n別スレから", parent=numbered(thread)[5])
+    assert "&gt;&gt;6" in comment_html(page(), 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_edit(comment=answer, body="やっぱりなし", author_name="")
+    assert "&gt;&gt;6" not in comment_html(page(), 3)
+
+
+def test_deleting_an_answer_drops_the_back_link(
+    page, thread, post, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = post(thread, ">>3\n別スレから", parent=numbered(thread)[5])
+    assert "&gt;&gt;6" in comment_html(page(), 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_delete(comment=answer)
+    assert "&gt;&gt;6" not in comment_html(page(), 3)
+
+
+def test_each_language_has_its_own_copy(client, thread):
+    url = thread.get_absolute_url()
+    assert ">Reply<" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").text
+    assert ">返信<" in client.get(url, HTTP_ACCEPT_LANGUAGE="ja").text
+    assert ">Reply<" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").text
+
+
+def test_the_author_sees_their_edit_links_and_others_the_cached_thread(thread):
+    author, reader = Client(), Client()
+    url = thread.get_absolute_url()
+    reader.get(url)  # warm
+    response = author.post(f"{url}c/2/reply/", form({"body": "私の返信"}))
+    assert response.status_code == 302
+    edit_link = f"{url}c/6/edit/"
+    assert edit_link in author.get(url).text
+    assert edit_link not in reader.get(url).text
+    assert f"{url}c/6/report/" in reader.get(url).text
+    assert edit_link in author.get(url).text
+
+
+def test_a_held_comment_shows_to_its_author_only(thread, settings):
+    settings.FORUM_PREMODERATION = "all"
+    author, reader = Client(), Client()
+    url = thread.get_absolute_url()
+    reader.get(url)  # warm
+    author.post(f"{url}c/2/reply/", form({"body": "承認待ちの返信"}))
+    assert "承認待ちの返信" in author.get(url).text
+    assert "承認待ちの返信" not in reader.get(url).text
+
+
+def test_moderators_see_hidden_text_that_the_cached_thread_leaves_out(thread, moderator_client):
+    services.comment_set_status(
+        comment=numbered(thread)[2], status=Comment.Status.HIDDEN, moderator=None
+    )
+    url = thread.get_absolute_url()
+    assert "二" not in comment_html(Client().get(url).text, 2)  # warm, for readers
+    assert '<div class="comment-body">二</div>' in comment_html(moderator_client.get(url).text, 2)
+
+
+def test_the_new_comment_is_highlighted_in_a_cached_thread(page):
+    assert 'class="comment is-new" id="c3"' in page("?new=3")
+    assert "is-new" not in page()
