@@ -43,7 +43,8 @@ class CommentForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.initial.setdefault("issued", form_token())
+        if not self.is_bound:
+            self.initial.setdefault("issued", form_token())
         for field in self.fields.values():
             # clean_comment_text refuses NUL with the message it gives every control character.
             field.validators = [

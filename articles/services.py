@@ -10,6 +10,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
@@ -77,20 +78,15 @@ def _defer_nested_set_checks() -> None:
             )
 
 
-def _lock_comments(
-    *comment_ids: int, new_tree: bool = False, known_trees: dict[int, int] | None = None
-) -> list[Comment]:
+def _lock_comments(*comment_ids: int, new_tree: bool = False) -> list[Comment]:
     """Lock the trees holding these comments, all at once, and return them as they stand then.
 
     Taking every lock in one go (in order) keeps two writers needing the same trees from
     deadlocking. A comment moved to another tree between the read and the lock is followed.
-    ``known_trees`` (comment id -> tree id, as the caller read them) saves the first read.
     """
     held: set[int | None] = set()
-    trees = known_trees
     while True:
-        if trees is None:
-            trees = dict(Comment.objects.filter(pk__in=comment_ids).values_list("pk", "tree_id"))
+        trees = dict(Comment.objects.filter(pk__in=comment_ids).values_list("pk", "tree_id"))
         if len(trees) < len(set(comment_ids)):
             raise ValidationError(gettext("That comment no longer exists."), code="comment_missing")
         wanted = {*trees.values(), *([None] if new_tree else [])}
@@ -101,7 +97,6 @@ def _lock_comments(
         fresh = Comment.objects.in_bulk(comment_ids)
         if len(fresh) == len(trees) and all(c.tree_id in held for c in fresh.values()):
             return [fresh[pk] for pk in comment_ids]
-        trees = None
 
 
 def retrying(write: Callable[P, R]) -> Callable[P, R]:
@@ -252,16 +247,18 @@ def _insert(comment: Comment, parent: Comment | None, *, as_reader: bool) -> Com
         if parent is None:
             locking.lock_trees([None])
             comment.save()  # django-mptt gives it the next tree id; it has a new thread_version
+            comment.thread_number = comment.number
         else:
-            (parent,) = _lock_comments(parent.pk, known_trees={parent.pk: parent.tree_id})
-            _check_same_article(parent, comment.article)
-            if as_reader and parent.status != Comment.Status.PUBLISHED:
+            locking.lock_trees([parent.tree_id])
+            place = _place_of(parent)
+            if as_reader and place.status != Comment.Status.PUBLISHED:
                 raise ValidationError(
                     gettext("The comment you are replying to has been removed; you cannot reply."),
                     code="parent_gone",
                 )
-            _make_room(comment, parent)
+            _make_room(comment, parent, place)
             comment.save()  # its lft and rght are set, so django-mptt only inserts it
+            comment.thread_number = place.thread_number
         _save_reply_refs(comment, new=True)
     # Answering the parent (the usual >>N) changes only this thread.
     answered = [n for n in reply_refs(comment.body) if n < comment.number]
@@ -271,13 +268,51 @@ def _insert(comment: Comment, parent: Comment | None, *, as_reader: bool) -> Com
     return comment
 
 
-def _make_room(comment: Comment, parent: Comment) -> None:
-    """Make ``comment`` the last reply to ``parent`` (fresh under its tree's lock).
+@dataclass(frozen=True)
+class _Place:
+    """Where a comment stands in its tree, read under the tree's lock."""
+
+    rght: int
+    level: int
+    status: str
+    thread_number: int  # the number of the tree's first comment
+
+
+def _place_of(parent: Comment) -> _Place:
+    """The parent's place as it is now; its tree (``parent.tree_id``) is locked.
+
+    If it has moved to another tree since it was read, that tree is locked too, without waiting
+    as it is out of order (see retrying()), and ``parent.tree_id`` follows it.
+    """
+    table = connection.ops.quote_name(Comment._meta.db_table)
+    held = {parent.tree_id}
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT node.tree_id, node.rght, node.level, node.status, root.number "
+                f"FROM {table} node "
+                f"JOIN {table} root ON root.tree_id = node.tree_id AND root.lft = 1 "
+                "WHERE node.id = %s",
+                [parent.pk],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            raise ValidationError(gettext("That comment no longer exists."), code="comment_missing")
+        tree_id, *place = row
+        if tree_id in held:
+            parent.tree_id = tree_id
+            return _Place(*place)
+        locking.lock_trees([tree_id], wait=False)
+        held.add(tree_id)
+
+
+def _make_room(comment: Comment, parent: Comment, place: _Place) -> None:
+    """Make ``comment`` the last reply to ``parent``, which stands at ``place``.
 
     What django-mptt's insert_node does, in one statement that also gives the thread a new
     version (the first comment's rght always moves), and without re-reading the parent.
     """
-    edge = parent.rght
+    edge = place.rght
     table = connection.ops.quote_name(Comment._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -287,9 +322,8 @@ def _make_room(comment: Comment, parent: Comment) -> None:
             "WHERE tree_id = %s AND rght >= %s",
             [edge, new_thread_version(), parent.tree_id, edge],
         )
-    parent.rght += 2
     comment.parent = parent
-    comment.tree_id, comment.level = parent.tree_id, parent.level + 1
+    comment.tree_id, comment.level = parent.tree_id, place.level + 1
     comment.lft, comment.rght = edge, edge + 1
 
 

@@ -48,8 +48,17 @@ def _article(slug: str) -> Article:
     return get_object_or_404(Article.objects.published(), slug=slug)
 
 
-def _comment(article: Article, number: int) -> Comment:
-    return get_object_or_404(Comment.objects.filter(article=article), number=number)
+def _comment(slug: str, number: int) -> tuple[Article, Comment]:
+    """A comment of a published article, read with its article in one query."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("article").filter(
+            # As Article.objects.published(), in the same query.
+            article__slug=slug,
+            article__published_at__lte=timezone.now(),
+        ),
+        number=number,
+    )
+    return comment.article, comment
 
 
 def _viewer(request: HttpRequest) -> Viewer:
@@ -217,11 +226,15 @@ def _landing_url(comment: Comment) -> str:
         # Too deep for the article page: its own page shows it, under its ancestors.
         url = reverse("articles:comment_detail", args=[article.slug, comment.number])
         return f"{url}?new={comment.number}#c{comment.number}"
-    if comment.parent_id is None:
-        earlier = article.comments.filter(parent=None, number__lt=comment.number).count()
+    # The thread's place among the article's threads, oldest first (the default order).
+    thread_number = getattr(comment, "thread_number", None)  # set by comment_create
+    if thread_number is None:
+        first = Comment.objects.filter(tree_id=comment.tree_id, lft=1).values("number")
+        earlier = article.comments.filter(parent=None, number__lt=Subquery(first)).count()
+    elif thread_number <= THREADS_PER_PAGE:
+        earlier = 0  # fewer threads than that can start before it
     else:
-        root = Comment.objects.filter(tree_id=comment.tree_id, lft=1).values("number")
-        earlier = article.comments.filter(parent=None, number__lt=Subquery(root)).count()
+        earlier = article.comments.filter(parent=None, number__lt=thread_number).count()
     page = earlier // THREADS_PER_PAGE + 1
     query = f"?page={page}&new={comment.number}" if page > 1 else f"?new={comment.number}"
     return f"{article.get_absolute_url()}{query}#c{comment.number}"
@@ -250,8 +263,7 @@ def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    article = _article(slug)
-    parent = _comment(article, number)
+    article, parent = _comment(slug, number)
     if request.method == "POST":
         form = CommentForm(request.POST, user=request.user)
         response = _post(request, article, form, parent=parent)
@@ -280,8 +292,7 @@ def _comment_html(article: Article, comment: Comment) -> SafeString | str:
 
 def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """A comment's own page: its ancestors as context, then it with all its replies."""
-    article = _article(slug)
-    comment = _comment(article, number)
+    article, comment = _comment(slug, number)
     ancestors = list(comment.get_ancestors())
     subtree = list(
         comment.get_descendants(include_self=True).filter(level__lt=comment.level + MAX_DEPTH)
@@ -308,8 +319,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
 
 
 def _own_comment(request: HttpRequest, slug: str, number: int) -> tuple[Article, Comment]:
-    article = _article(slug)
-    comment = _comment(article, number)
+    article, comment = _comment(slug, number)
     if not posters.can_change(request, comment):
         raise PermissionDenied(
             gettext("Only its author can change a comment, for 15 minutes after posting.")
@@ -350,8 +360,7 @@ def comment_delete(request: HttpRequest, slug: str, number: int) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 def comment_report(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    article = _article(slug)
-    comment = _comment(article, number)
+    article, comment = _comment(slug, number)
     if comment.status != Comment.Status.PUBLISHED:
         raise Http404
     form = ReportForm(request.POST or None)

@@ -27,6 +27,15 @@ def test_reply_through_a_stale_parent_instance_still_lands_right(thread, post):
     assert find_tree_problems() == {}
 
 
+def test_reply_through_a_parent_moved_to_another_thread_meanwhile_follows_it(thread, post):
+    stale = numbered(thread)[2]  # read while still in #1's thread
+    services.comment_move(comment=numbered(thread)[2], parent=numbered(thread)[5])
+    reply = post(thread, "六", parent=stale)
+    assert reply.tree_id == numbered(thread)[5].tree_id
+    assert tree_shape(thread) == "#1 一\n  #4 四\n#5 五\n  #2 二\n    #3 三\n    #6 六"
+    assert find_tree_problems() == {}
+
+
 def test_numbers_count_up_per_article(thread, other_article, post):
     assert post(other_article).number == 1
     assert post(thread).number == 6
