@@ -73,9 +73,7 @@ def _defer_nested_set_checks() -> None:
     """On PostgreSQL, check the nested sets' uniqueness at commit rather than per statement."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SET CONSTRAINTS comment_unique_tree_lft, comment_unique_tree_rght DEFERRED"
-            )
+            cursor.execute("SET CONSTRAINTS comment_unique_tree_lft DEFERRED")
 
 
 def _lock_comments(*comment_ids: int, new_tree: bool = False) -> list[Comment]:
