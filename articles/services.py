@@ -217,7 +217,9 @@ def comment_create(
     """Post a comment on the article: a new thread, or the last reply to ``parent``.
 
     Readers may only reply to a published comment on an article open for comments; the importer
-    (``seed_index`` given) writes what the seed says.
+    (``seed_index`` given) writes what the seed says. A reply comes back with
+    ``earlier_threads``: how many of the article's threads started before its own (read under
+    the lock anyway, it saves the page that shows it a query).
     """
     body, author_name = clean_comment_text(body), clean_comment_text(author_name).strip()
     validate_comment_text(body=body, author_name=author_name)
@@ -245,7 +247,6 @@ def _insert(comment: Comment, parent: Comment | None, *, as_reader: bool) -> Com
         if parent is None:
             locking.lock_trees([None])
             comment.save()  # django-mptt gives it the next tree id; it has a new thread_version
-            comment.thread_number = comment.number
         else:
             locking.lock_trees([parent.tree_id])
             place = _place_of(parent)
@@ -256,7 +257,7 @@ def _insert(comment: Comment, parent: Comment | None, *, as_reader: bool) -> Com
                 )
             _make_room(comment, parent, place)
             comment.save()  # its lft and rght are set, so django-mptt only inserts it
-            comment.thread_number = place.thread_number
+            comment.earlier_threads = place.earlier_threads
         _save_reply_refs(comment, new=True)
     # Answering the parent (the usual >>N) changes only this thread.
     answered = [n for n in reply_refs(comment.body) if n < comment.number]
@@ -273,7 +274,7 @@ class _Place:
     rght: int
     level: int
     status: str
-    thread_number: int  # the number of the tree's first comment
+    earlier_threads: int  # how many of the article's threads started before this one
 
 
 def _place_of(parent: Comment) -> _Place:
@@ -287,7 +288,9 @@ def _place_of(parent: Comment) -> _Place:
     while True:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT node.tree_id, node.rght, node.level, node.status, root.number "
+                f"SELECT node.tree_id, node.rght, node.level, node.status, "
+                f"(SELECT COUNT(*) FROM {table} earlier WHERE earlier.article_id = node.article_id "
+                "AND earlier.parent_id IS NULL AND earlier.number < root.number) "
                 f"FROM {table} node "
                 f"JOIN {table} root ON root.tree_id = node.tree_id AND root.lft = 1 "
                 "WHERE node.id = %s",

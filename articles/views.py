@@ -227,14 +227,10 @@ def _landing_url(comment: Comment) -> str:
         url = reverse("articles:comment_detail", args=[article.slug, comment.number])
         return f"{url}?new={comment.number}#c{comment.number}"
     # The thread's place among the article's threads, oldest first (the default order).
-    thread_number = getattr(comment, "thread_number", None)  # set by comment_create
-    if thread_number is None:
+    earlier = getattr(comment, "earlier_threads", None)  # comment_create counts it for a reply
+    if earlier is None:
         first = Comment.objects.filter(tree_id=comment.tree_id, lft=1).values("number")
         earlier = article.comments.filter(parent=None, number__lt=Subquery(first)).count()
-    elif thread_number <= THREADS_PER_PAGE:
-        earlier = 0  # fewer threads than that can start before it
-    else:
-        earlier = article.comments.filter(parent=None, number__lt=thread_number).count()
     page = earlier // THREADS_PER_PAGE + 1
     query = f"?page={page}&new={comment.number}" if page > 1 else f"?new={comment.number}"
     return f"{article.get_absolute_url()}{query}#c{comment.number}"

@@ -258,3 +258,15 @@ def test_an_anonymous_comment_edited_after_signing_in_keeps_its_name(client, see
     client.post(f"{url}c/37/edit/", form({"author_name": "", "body": "匿名で(修正)"}))
     comment = Comment.objects.get(number=37)
     assert (comment.body, comment.author_name, comment.user) == ("匿名で(修正)", "", None)
+
+
+@pytest.mark.parametrize(("thread_index", "page"), [(0, 1), (19, 1), (20, 2), (24, 2)])
+def test_a_reply_lands_on_the_page_of_its_thread(client, article, post, thread_index, page):
+    threads = [post(article, f"スレッド{n}") for n in range(25)]
+    post(article, "返信で番号がずれる", parent=threads[3])  # numbers no longer count threads
+    url = article.get_absolute_url()
+    response = client.post(f"{url}c/{threads[thread_index].number}/reply/", form({"body": "返信"}))
+    number = Comment.objects.get(body="返信").number
+    query = f"?page={page}&new={number}" if page > 1 else f"?new={number}"
+    assert response["Location"] == f"{url}{query}#c{number}"
+    assert f'id="c{number}"' in client.get(response["Location"]).text
