@@ -293,10 +293,12 @@ def threads_html(
     if not threads:
         return mark_safe("")
     article_url = article.get_absolute_url()
-    context = ":".join(
-        str(part) for part in (THREAD_MARKUP, article.pk, article.slug, max_depth, get_language())
+    # Everything else the HTML depends on: the markup, the article, the nesting, the language
+    # and the time zone of the dates shown.
+    context = (
+        f"{THREAD_MARKUP}:{article.pk}:{article.slug}:{max_depth}:"
+        f"{get_language()}:{get_current_timezone_name()}"
     )
-    context += f":{get_current_timezone_name()}"
     keys = {
         tree_id: f"{context}:{tree_id}:{version}"
         for tree_id, version in threads

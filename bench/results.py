@@ -16,8 +16,7 @@ from .client import Load
 # The hot articles: their comment counts (their slugs are bench-hot-<count>).
 HOT_SIZES = (1_000, 10_000)
 
-# The article-page variants read on each hot article: name -> query string. When the app has a
-# "show all comments" view, add it here:  "show all": "?all=1",
+# The article-page variants read on each hot article: name -> query string.
 PAGE_VARIANTS: dict[str, str] = {
     "default page": "",
     "show all": "?all=1",
@@ -52,6 +51,7 @@ class PageFigures:
     sql: SqlUse
     comments_shown: int
     kilobytes: float
+    cold_p50: float  # the first view after every thread of the article changed: nothing cached
 
 
 @dataclass
@@ -129,6 +129,14 @@ def page_rows(args, results: Results) -> list[Row]:
                         f"{ms(f.p50)} / {ms(f.p99)}{server}",
                         f"p50 < {target * 1000:g} ms" if target else "—",
                         verdict(f.p50 < target) if target else "—",
+                    ),
+                    (
+                        f"{what}: p50 of the first view after every thread changed "
+                        f"(nothing cached, {args.cold_requests} requests)",
+                        f"{stage:,}",
+                        ms(f.cold_p50),
+                        "—",
+                        "—",
                     ),
                     (
                         f"{what}: requests/s at c={args.read_concurrency} "

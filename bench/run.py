@@ -66,6 +66,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--requests", type=int, default=100, help="page reads at concurrency 1")
+    parser.add_argument(
+        "--cold-requests", type=int, default=10, help="page reads after every thread changed"
+    )
     parser.add_argument("--read-seconds", type=float, default=10.0)
     parser.add_argument("--read-concurrency", type=int, default=4)
     parser.add_argument("--replies", type=int, default=500, help="sequential replies")
@@ -271,6 +274,7 @@ def measure_page(server: "Server", path: str, tag: str, args: argparse.Namespace
         args.read_seconds,
     )
     server_side = server.timings(f"{tag}-c1")
+    cold = [cold_read(read(Session(port, f"{tag}-cold")), path) for _ in range(args.cold_requests)]
     sql_use, shown, kilobytes = in_process_page(path)
     if not single.latencies:
         raise RuntimeError(f"every read of {path} failed: {dict(single.errors)}")
@@ -283,7 +287,18 @@ def measure_page(server: "Server", path: str, tag: str, args: argparse.Namespace
         sql=sql_use,
         comments_shown=shown,
         kilobytes=kilobytes,
+        cold_p50=p50(cold),
     )
+
+
+def cold_read(attempt, path: str) -> float:
+    """One read after every thread of the page's article got a new version (as a write gives
+    it): the server finds none of them in its cache and renders them all."""
+    from articles.models import Comment, new_thread_version
+
+    slug = path.split("/")[2]
+    Comment.objects.filter(article__slug=slug, lft=1).update(thread_version=new_thread_version())
+    return attempt()
 
 
 def measure_reads(server: "Server", args: argparse.Namespace, results: Results) -> None:
