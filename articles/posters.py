@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from .models import Article, Comment
+from .models import Comment
 
 POSTER_COOKIE = "forum_poster"
 NAME_COOKIE = "forum_name"
@@ -84,8 +84,8 @@ def can_change(request: HttpRequest, comment: Comment) -> bool:
     )
 
 
-def personal_threads(request: HttpRequest, article: Article) -> set[int]:
-    """The article's threads this reader sees differently from others (as ``is_author`` and
+def personal_threads(request: HttpRequest, tree_ids: list[int]) -> set[int]:
+    """Which of these threads this reader sees differently from others (as ``is_author`` and
     ``can_change`` decide): their comments awaiting approval, and their comments still open to
     editing (whose links are theirs alone)."""
     ways = []
@@ -95,7 +95,8 @@ def personal_threads(request: HttpRequest, article: Article) -> set[int]:
         ways.append(Q(user=None, poster_key=poster_key(request)))
     if not ways:
         return set()
-    mine = article.comments.filter(functools.reduce(operator.or_, ways)).filter(
+    mine = Comment.objects.filter(tree_id__in=tree_ids).filter(functools.reduce(operator.or_, ways))
+    mine = mine.filter(
         Q(status=Comment.Status.PENDING)
         | Q(status=Comment.Status.PUBLISHED, created_at__gte=timezone.now() - EDIT_WINDOW)
     )

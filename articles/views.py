@@ -105,7 +105,7 @@ def _article_page(
     if viewer.can_moderate:  # they see hidden and held comments: nothing from the cache
         personal = {tree_id for tree_id, _ in threads}
     else:
-        personal = posters.personal_threads(request, article)
+        personal = posters.personal_threads(request, [tree_id for tree_id, _ in threads])
     comments_html = threads_html(
         article, threads, max_depth=depth, viewer=viewer, personal=personal
     )

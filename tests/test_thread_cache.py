@@ -185,3 +185,23 @@ def test_moderators_see_hidden_text_that_the_cached_thread_leaves_out(thread, mo
 def test_the_new_comment_is_highlighted_in_a_cached_thread(page):
     assert 'class="comment is-new" id="c3"' in page("?new=3")
     assert "is-new" not in page()
+
+
+def test_a_posters_page_takes_as_few_queries_however_big_the_article(
+    article, post, django_assert_max_num_queries
+):
+    author = Client()
+    url = article.get_absolute_url()
+    author.post(f"{url}comment/", form({"body": "私のスレッド"}))  # a poster, with a cookie
+    # Cold (nothing cached): the article, its parts, the threads, the reader's own comments,
+    # the comments and their back-links.
+    with django_assert_max_num_queries(9) as small:
+        author.get(url)
+    root = numbered(article)[1]
+    for n in range(100):
+        post(article, f"返信 >>{n + 1}", parent=root)
+        post(article, f"別スレ{n}")
+    services.comment_trees_rebuild(article=article)  # every thread new: nothing cached
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = author.get(url)
+    assert f"{url}c/1/edit/" in response.text
