@@ -1,14 +1,15 @@
 """Laying out comment trees as nested lists, from one ordered query, without a template per node."""
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from html import escape  # what django.utils.html.escape calls, without its lazy-string wrapper
 
 from django.core.cache import caches
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import get_current_timezone_name, localtime
+from django.utils.timezone import get_current_timezone, get_current_timezone_name
 from django.utils.translation import get_language, gettext, ngettext
 
 from .models import Article, Comment, ReplyRef
@@ -77,6 +78,8 @@ def layout(
 ) -> list[Row]:
     """Rows for comments given in tree order, nesting at most max_depth levels below base_level."""
     numbers: dict[int, int] = {}
+    words = _words(get_language())
+    thread_label, reply_label = words["thread_label"], words["reply_label"]
     # Replies of a left-out comment come right after it in tree order, inside its lft…rght.
     rows: list[Row] = []
     backlinks = backlinks or {}
@@ -102,12 +105,9 @@ def layout(
         )
         row.continues = depth == max_depth - 1 and row.reply_count > 0
         if comment.level == 0:
-            row.label = gettext("comment #%(number)d") % {"number": comment.number}
+            row.label = thread_label % {"number": comment.number}
         else:
-            row.label = gettext("level %(level)d reply to #%(parent)d") % {
-                "level": comment.level,
-                "parent": parent_number or 0,
-            }
+            row.label = reply_label % {"level": comment.level, "parent": parent_number or 0}
         if viewer.shows_text(comment):
             row.body_html = (
                 mark_safe(comment.body_html)
@@ -169,14 +169,10 @@ def render_rows(rows: list[Row], *, article_url: str, new: int | None = None) ->
     )
 
 
-def render_items(rows: list[Row], *, article_url: str) -> str:
-    """The rows as <li> items with their replies nested in <ol>; the first row is at depth 0.
-
-    Built in Python rather than in a template loop: a page may hold thousands of comments, and
-    a template's tags cost far more per comment than string joins. Every reader-supplied value
-    is escaped here; body_html is already safe.
-    """
-    words = {
+@functools.cache
+def _words(language: str | None) -> dict[str, str]:
+    """The words of every comment's markup, escaped, in the active language."""
+    return {
         "permalink": escape(gettext("Permalink")),
         "anonymous": escape(gettext("Anonymous")),
         "removed": escape(gettext("This comment has been removed.")),
@@ -186,7 +182,41 @@ def render_items(rows: list[Row], *, article_url: str) -> str:
         "edit": escape(gettext("Edit")),
         "delete": escape(gettext("Delete")),
         "report": escape(gettext("Report")),
+        "thread_label": gettext("comment #%(number)d"),
+        "reply_label": gettext("level %(level)d reply to #%(parent)d"),
     }
+
+
+def render_items(rows: list[Row], *, article_url: str) -> str:
+    """The rows as <li> items with their replies nested in <ol>; the first row is at depth 0.
+
+    Built in Python rather than in a template loop: a page may hold thousands of comments, and
+    a template's tags cost far more per comment than string joins. Every reader-supplied value
+    is escaped here; body_html is already safe.
+    """
+    words = _words(get_language())
+
+    # Per count, not per comment: translations are looked up through a context-local, which
+    # costs more than the rest of a row.
+    @functools.cache
+    def toggle_texts(count: int) -> str:
+        hide = ngettext("Hide %(counter)s reply", "Hide %(counter)s replies", count)
+        show = ngettext("Show %(counter)s hidden reply", "Show %(counter)s hidden replies", count)
+        return (
+            f'<span class="when-open">{escape(hide % {"counter": count})}</span>'
+            f'<span class="when-closed">{escape(show % {"counter": count})}</span>'
+        )
+
+    @functools.cache
+    def continue_text(count: int) -> str:
+        more = ngettext(
+            "Continue this thread (%(counter)s reply)",
+            "Continue this thread (%(counter)s replies)",
+            count,
+        )
+        return escape(more % {"counter": count})
+
+    timezone = get_current_timezone()
     out: list[str] = []
     for index, row in enumerate(rows):
         c = row.comment
@@ -199,7 +229,7 @@ def render_items(rows: list[Row], *, article_url: str) -> str:
         classes = "comment"
         if not row.body_html:
             classes += " is-gone"
-        created = localtime(c.created_at)
+        created = c.created_at.astimezone(timezone)
         out.append(
             f'<li class="comment-item depth-{row.depth}">'
             f'<article class="{classes}" id="c{n}" data-number="{n}" '
@@ -243,26 +273,13 @@ def render_items(rows: list[Row], *, article_url: str) -> str:
             out.append(f'<a class="action" href="{url}report/">{words["report"]}</a> ')
         count = row.reply_count
         if count and not row.continues:
-            hide = ngettext("Hide %(counter)s reply", "Hide %(counter)s replies", count)
-            show = ngettext(
-                "Show %(counter)s hidden reply", "Show %(counter)s hidden replies", count
-            )
             out.append(
                 f'<button type="button" class="toggle" aria-expanded="true" '
-                f'aria-controls="r{n}" hidden>'
-                f'<span class="when-open">{escape(hide % {"counter": count})}</span>'
-                f'<span class="when-closed">{escape(show % {"counter": count})}</span></button>'
+                f'aria-controls="r{n}" hidden>{toggle_texts(count)}</button>'
             )
         out.append("</footer>")
         if row.continues:
-            more = ngettext(
-                "Continue this thread (%(counter)s reply)",
-                "Continue this thread (%(counter)s replies)",
-                count,
-            )
-            out.append(
-                f'<p class="continue"><a href="{url}">{escape(more % {"counter": count})}</a></p>'
-            )
+            out.append(f'<p class="continue"><a href="{url}">{continue_text(count)}</a></p>')
         out.append("</article>")
         out.append("</li></ol>" * len(row.closes))
     if rows:
@@ -310,7 +327,8 @@ def threads_html(
     missing = [tree_id for tree_id, _ in threads if tree_id not in html]
     if missing:
         by_tree: dict[int, list[Comment]] = {tree_id: [] for tree_id in missing}
-        shown = Comment.objects.filter(tree_id__in=missing, level__lt=max_depth)
+        # The body is not shown (its stored HTML is), and it is the widest column.
+        shown = Comment.objects.filter(tree_id__in=missing, level__lt=max_depth).defer("body")
         for comment in shown.order_by("tree_id", "lft"):
             by_tree[comment.tree_id].append(comment)
         backlinks = backlinks_for(article.pk, (c.number for t in by_tree.values() for c in t))
