@@ -234,6 +234,10 @@ class Comment(MPTTModel):
 
     objects = CommentManager()
 
+    # Not a column: services.comment_create sets it on a new reply, counted under the tree lock
+    # (how many of the article's threads started before the reply's own), for its landing page.
+    earlier_threads: int | None = None
+
     class MPTTMeta:
         order_insertion_by: list[str] = []
 

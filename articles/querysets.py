@@ -4,9 +4,14 @@ from mptt.managers import TreeManager
 from mptt.querysets import TreeQuerySet
 
 
+def published(prefix: str = "") -> models.Q:
+    """Articles out by now; ``prefix`` reaches them through a relation ("article__")."""
+    return models.Q(**{f"{prefix}published_at__lte": timezone.now()})
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> "ArticleQuerySet":
-        return self.filter(published_at__lte=timezone.now())
+        return self.filter(published())
 
     def with_comment_count(self) -> "ArticleQuerySet":
         return self.annotate(

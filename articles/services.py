@@ -122,8 +122,9 @@ def _lock_comment(comment_id: int) -> Comment:
 def _next_comment_number(article: Article, *, as_reader: bool) -> int:
     """Hand out the article's next comment number; to a reader only while comments are open.
 
-    One statement, a transaction of its own: the article row is locked only for this instant and
-    the tree locks alone order the tree writes. A post that fails afterwards leaves a gap.
+    One statement, outside the tree write's transaction: called outside any transaction (as for a
+    reader's post) it commits at once, so the article row is locked only for an instant and the
+    tree locks alone order the tree writes. A post that fails afterwards leaves a gap.
     """
     table = connection.ops.quote_name(Article._meta.db_table)
     with connection.cursor() as cursor:
@@ -165,8 +166,12 @@ def _bump_threads_answered(article_id: int, numbers: Iterable[int], *, besides: 
         trees = Comment.objects.filter(article_id=article_id, number__in=numbers).exclude(
             tree_id=besides
         )
-        _bump_threads(trees.values_list("tree_id", flat=True))
+        # One thread per statement (each its own transaction), so that this never holds one
+        # first comment's row while waiting for another's, and cannot deadlock with a move.
+        for tree_id in sorted(set(trees.values_list("tree_id", flat=True))):
+            _bump_threads([tree_id])
 
+    # robust: the post is in; should this fail, the cached copy expires (THREAD_CACHE_TIMEOUT).
     transaction.on_commit(bump, robust=True)
 
 
@@ -299,10 +304,11 @@ def _place_of(parent: Comment) -> _Place:
             row = cursor.fetchone()
         if row is None:
             raise ValidationError(gettext("That comment no longer exists."), code="comment_missing")
-        tree_id, *place = row
+        tree_id, rght, level, status, earlier_threads = row
+        # Followed before locking: if the lock is busy, retrying() starts over from this tree.
+        parent.tree_id = tree_id
         if tree_id in held:
-            parent.tree_id = tree_id
-            return _Place(*place)
+            return _Place(rght=rght, level=level, status=status, earlier_threads=earlier_threads)
         locking.lock_trees([tree_id], wait=False)
         held.add(tree_id)
 

@@ -1,12 +1,15 @@
 """Laying out comment trees as nested lists, from one ordered query, without a template per node."""
 
 import functools
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html import escape  # what django.utils.html.escape calls, without its lazy-string wrapper
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import caches
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone, get_current_timezone_name
@@ -112,7 +115,12 @@ def layout(
             row.body_html = (
                 mark_safe(comment.body_html)
                 if comment.body_html
-                else render_comment_body(comment.body, reply_url=reply_url)
+                # Not stored (written around the services): rendered as they would store it,
+                # >>N linking only to earlier comments, so that it can be cached all the same.
+                else render_comment_body(
+                    comment.body,
+                    reply_url=lambda n, before=comment.number: reply_url(n) if n < before else None,
+                )
             )
             if comment.status != Comment.Status.PUBLISHED:
                 row.status_label = comment.get_status_display()
@@ -287,8 +295,17 @@ def render_items(rows: list[Row], *, article_url: str) -> str:
     return "".join(out)
 
 
-# Part of every cached thread's key: change it whenever render_items' markup changes.
-THREAD_MARKUP = 1
+def _markup_fingerprint() -> str:
+    """Part of every cached thread's key: it changes with this module (the markup) and with the
+    translations, so that a deploy never serves HTML cached by the code it replaces."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(Path(p) for p in settings.LOCALE_PATHS):
+        for catalog in sorted(path.glob("*/LC_MESSAGES/django.mo")):
+            digest.update(catalog.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+THREAD_MARKUP = _markup_fingerprint()
 PUBLIC = Viewer()
 
 

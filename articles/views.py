@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import abuse, posters, services
 from .forms import CommentForm, ReportForm, SignupForm
 from .models import Article, Comment, ImageCredit, Link
+from .querysets import published
 from .text import quote_text, render_comment_body
 from .threads import (
     MAX_DEPTH,
@@ -52,9 +53,7 @@ def _comment(slug: str, number: int) -> tuple[Article, Comment]:
     """A comment of a published article, read with its article in one query."""
     comment = get_object_or_404(
         Comment.objects.select_related("article").filter(
-            # As Article.objects.published(), in the same query.
-            article__slug=slug,
-            article__published_at__lte=timezone.now(),
+            published(prefix="article__"), article__slug=slug
         ),
         number=number,
     )
@@ -227,7 +226,7 @@ def _landing_url(comment: Comment) -> str:
         url = reverse("articles:comment_detail", args=[article.slug, comment.number])
         return f"{url}?new={comment.number}#c{comment.number}"
     # The thread's place among the article's threads, oldest first (the default order).
-    earlier = getattr(comment, "earlier_threads", None)  # comment_create counts it for a reply
+    earlier = comment.earlier_threads
     if earlier is None:
         first = Comment.objects.filter(tree_id=comment.tree_id, lft=1).values("number")
         earlier = article.comments.filter(parent=None, number__lt=Subquery(first)).count()

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
-from articles import services
+from articles import locking, services
 from articles.integrity import find_tree_problems
 from articles.models import Comment
 
@@ -33,6 +33,34 @@ def test_reply_through_a_parent_moved_to_another_thread_meanwhile_follows_it(thr
     reply = post(thread, "六", parent=stale)
     assert reply.tree_id == numbered(thread)[5].tree_id
     assert tree_shape(thread) == "#1 一\n  #4 四\n#5 五\n  #2 二\n    #3 三\n    #6 六"
+    assert find_tree_problems() == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_whose_parent_moved_into_a_busy_thread_waits_for_that_thread_next(
+    article, post, monkeypatch
+):
+    first = post(article, "一")
+    second = post(article, "二", parent=first)
+    other = post(article, "三")
+    stale = Comment.objects.get(pk=second.pk)  # read while still in #1's thread
+    services.comment_move(comment=second, parent=other)
+    real_lock_trees, calls = locking.lock_trees, []
+
+    def lock_trees(tree_ids, *, wait=True):
+        calls.append((sorted(tree_ids), wait))
+        if not wait and sum(1 for _, waited in calls if not waited) == 1:
+            raise locking.LockConflict("busy")  # the new thread is being written to
+        return real_lock_trees(tree_ids, wait=wait)
+
+    monkeypatch.setattr(locking, "lock_trees", lock_trees)
+    reply = post(article, "四", parent=stale)
+    assert reply.tree_id == other.tree_id
+    assert calls == [
+        ([first.tree_id], True),
+        ([other.tree_id], False),  # out of order: refused, so the whole write starts over
+        ([other.tree_id], True),  # and then waits for the thread the parent is in now
+    ]
     assert find_tree_problems() == {}
 
 

@@ -180,6 +180,45 @@ def test_moderators_see_hidden_text_that_the_cached_thread_leaves_out(thread, mo
     url = thread.get_absolute_url()
     assert "二" not in comment_html(Client().get(url).text, 2)  # warm, for readers
     assert '<div class="comment-body">二</div>' in comment_html(moderator_client.get(url).text, 2)
+    assert "二" not in comment_html(Client().get(url).text, 2)  # and nothing of theirs cached
+
+
+def test_a_moderators_view_is_not_cached_for_readers(thread, moderator_client):
+    services.comment_set_status(
+        comment=numbered(thread)[2], status=Comment.Status.HIDDEN, moderator=None
+    )
+    url = thread.get_absolute_url()
+    moderator_client.get(url)  # first, on a cold cache
+    assert "二" not in comment_html(Client().get(url).text, 2)
+
+
+def test_the_nesting_limit_has_its_own_copy(client, article, post):
+    parent = post(article, "深さ0")
+    for level in range(1, 8):
+        parent = post(article, f"深さ{level}", parent=parent)
+    url = article.get_absolute_url()
+    assert "深さ7" not in client.get(url).text  # nested 6 deep, then "continue this thread"
+    assert "深さ7" in client.get(f"{url}?all=1").text
+    assert "深さ7" not in client.get(url).text
+
+
+def test_each_time_zone_has_its_own_copy(thread):
+    from django.utils import timezone
+
+    from articles.threads import PUBLIC, threads_html
+
+    threads = list(thread.comments.filter(parent=None).values_list("tree_id", "thread_version"))
+
+    def first_time() -> str:
+        html = threads_html(thread, threads, max_depth=6, viewer=PUBLIC, personal=set())
+        return re.search(r'<time datetime="([^"]+)"', html).group(1)
+
+    with timezone.override("Asia/Tokyo"):
+        tokyo = first_time()
+    with timezone.override("UTC"):
+        utc = first_time()
+    assert tokyo.endswith("+09:00")
+    assert utc.endswith("+00:00")
 
 
 def test_the_new_comment_is_highlighted_in_a_cached_thread(page):
@@ -193,15 +232,14 @@ def test_a_posters_page_takes_as_few_queries_however_big_the_article(
     author = Client()
     url = article.get_absolute_url()
     author.post(f"{url}comment/", form({"body": "私のスレッド"}))  # a poster, with a cookie
-    # Cold (nothing cached): the article, its parts, the threads, the reader's own comments,
-    # the comments and their back-links.
+    # Nothing cached (the reader's own thread never is; the others are new): the article, its
+    # parts, the threads, the reader's own comments, the comments and their back-links.
     with django_assert_max_num_queries(9) as small:
         author.get(url)
     root = numbered(article)[1]
     for n in range(100):
         post(article, f"返信 >>{n + 1}", parent=root)
         post(article, f"別スレ{n}")
-    services.comment_trees_rebuild(article=article)  # every thread new: nothing cached
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = author.get(url)
     assert f"{url}c/1/edit/" in response.text
