@@ -181,10 +181,7 @@ class CommentAdmin(admin.ModelAdmin):
     # A million comments: no COUNT(*) of the whole table on every page.
     show_full_result_count = False
     raw_id_fields = ("parent",)
-    readonly_fields = (
-        "article",
-        "number",
-        "user",
+    moderation_fields = (
         "created_at",
         "status",
         "moderated_by",
@@ -192,21 +189,10 @@ class CommentAdmin(admin.ModelAdmin):
         "moderation_reason",
         "open_reports",
     )
+    readonly_fields = ("article", "number", "user", *moderation_fields)
     fieldsets = (
         (None, {"fields": ("article", "number", "parent", "author_name", "user", "body")}),
-        (
-            _("Moderation"),
-            {
-                "fields": (
-                    "created_at",
-                    "status",
-                    "moderated_by",
-                    "moderated_at",
-                    "moderation_reason",
-                    "open_reports",
-                )
-            },
-        ),
+        (_("Moderation"), {"fields": moderation_fields}),
     )
     inlines = (ReportInline,)
     action_form = CommentActionForm

@@ -32,7 +32,7 @@ from .models import (
     Report,
     new_thread_version,
 )
-from .text import clean_comment_text, render_comment_body, reply_refs
+from .text import clean_comment_text, render_stored_body, reply_refs
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -176,13 +176,9 @@ def _bump_threads_answered(article_id: int, numbers: Iterable[int], *, besides: 
 
 
 def _render(comment: Comment) -> None:
-    """Store the body's HTML; >>N links to the earlier comments of the same article."""
-    base = comment.article.get_absolute_url()
-
-    def reply_url(number: int) -> str | None:
-        return f"{base}c/{number}/" if 1 <= number < comment.number else None
-
-    comment.body_html = render_comment_body(comment.body, reply_url=reply_url)
+    comment.body_html = render_stored_body(
+        comment.body, article_url=comment.article.get_absolute_url(), number=comment.number
+    )
 
 
 def _check_same_article(parent: Comment | None, article: Article) -> None:

@@ -57,6 +57,16 @@ def render_comment_body(body: str, *, reply_url: Callable[[int], str | None]) ->
     return mark_safe("<br>\n".join(_render_line(line, reply_url) for line in lines))
 
 
+def render_stored_body(body: str, *, article_url: str, number: int) -> SafeString:
+    """Comment ``number``'s body as it is stored: >>N links only to the article's earlier comments,
+    so that the HTML never changes once written."""
+
+    def reply_url(n: int) -> str | None:
+        return f"{article_url}c/{n}/" if 1 <= n < number else None
+
+    return render_comment_body(body, reply_url=reply_url)
+
+
 def reply_refs(body: str) -> list[int]:
     """Return the distinct comment numbers the body refers to, in order of first appearance."""
     return list(dict.fromkeys(_reply_number(match) for match in _REPLY_REF.finditer(body)))

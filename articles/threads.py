@@ -16,7 +16,7 @@ from django.utils.timezone import get_current_timezone, get_current_timezone_nam
 from django.utils.translation import get_language, gettext, ngettext
 
 from .models import Article, Comment, ReplyRef
-from .text import render_comment_body
+from .text import render_stored_body
 
 # Replies nest this many levels below the first comment on a page; deeper ones continue on the
 # permalink page of the comment at the last level.
@@ -65,6 +65,13 @@ class Row:
     status_label: str = ""  # shown on comments that only some readers see
 
 
+def body_html(comment: Comment, *, article_url: str) -> SafeString:
+    """The comment's stored HTML; for a row written around the services, rendered the same way."""
+    if comment.body_html:
+        return mark_safe(comment.body_html)
+    return render_stored_body(comment.body, article_url=article_url, number=comment.number)
+
+
 def reply_count(comment: Comment) -> int:
     return (comment.rght - comment.lft - 1) // 2
 
@@ -73,7 +80,7 @@ def layout(
     comments: Iterable[Comment],
     *,
     base_level: int = 0,
-    reply_url: Callable[[int], str | None],
+    article_url: str,
     backlinks: dict[int, list[int]] | None = None,
     viewer: Viewer = Viewer(),
     collapsible: bool = True,
@@ -112,16 +119,7 @@ def layout(
         else:
             row.label = reply_label % {"level": comment.level, "parent": parent_number or 0}
         if viewer.shows_text(comment):
-            row.body_html = (
-                mark_safe(comment.body_html)
-                if comment.body_html
-                # Not stored (written around the services): rendered as they would store it,
-                # >>N linking only to earlier comments, so that it can be cached all the same.
-                else render_comment_body(
-                    comment.body,
-                    reply_url=lambda n, before=comment.number: reply_url(n) if n < before else None,
-                )
-            )
+            row.body_html = body_html(comment, article_url=article_url)
             if comment.status != Comment.Status.PUBLISHED:
                 row.status_label = comment.get_status_display()
         if rows:
@@ -349,11 +347,10 @@ def threads_html(
         for comment in shown.order_by("tree_id", "lft"):
             by_tree[comment.tree_id].append(comment)
         backlinks = backlinks_for(article.pk, (c.number for t in by_tree.values() for c in t))
-        reply_url = article_reply_url(article)
         for tree_id, comments in by_tree.items():
             rows = layout(
                 comments,
-                reply_url=reply_url,
+                article_url=article_url,
                 backlinks=backlinks,
                 viewer=viewer if tree_id in personal else PUBLIC,
                 max_depth=max_depth,
@@ -362,15 +359,3 @@ def threads_html(
         cache.set_many({keys[tree_id]: html[tree_id] for tree_id in missing if tree_id in keys})
     items = "".join(html[tree_id] for tree_id, _ in threads)
     return mark_safe(f'<ol class="comment-tree">{items}</ol>' if items else "")
-
-
-def article_reply_url(article: Article) -> Callable[[int], str | None]:
-    """Links for >>N in comments rendered now (stored HTML has its own)."""
-    base = article.get_absolute_url()
-
-    def reply_url(number: int) -> str | None:
-        if 1 <= number <= article.last_comment_number:
-            return f"{base}c/{number}/"
-        return None
-
-    return reply_url

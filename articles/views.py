@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,8 +23,8 @@ from .text import quote_text, render_comment_body
 from .threads import (
     MAX_DEPTH,
     Viewer,
-    article_reply_url,
     backlinks_for,
+    body_html,
     layout,
     mark_new,
     threads_html,
@@ -66,6 +68,16 @@ def _viewer(request: HttpRequest) -> Viewer:
         is_author=lambda comment: posters.is_author(request, comment),
         can_change=lambda comment: posters.can_change(request, comment),
     )
+
+
+def _reply_url(article: Article) -> Callable[[int], str | None]:
+    """Links for >>N in a preview: to any comment the article has."""
+    base = article.get_absolute_url()
+
+    def reply_url(number: int) -> str | None:
+        return f"{base}c/{number}/" if 1 <= number <= article.last_comment_number else None
+
+    return reply_url
 
 
 def _article_body(article: Article) -> dict:
@@ -239,7 +251,7 @@ def _preview(request: HttpRequest, form: CommentForm, article: Article) -> dict:
     if "preview" in request.POST and form.is_valid() and not form.non_field_errors():
         return {
             "preview_html": render_comment_body(
-                form.cleaned_data["body"], reply_url=article_reply_url(article)
+                form.cleaned_data["body"], reply_url=_reply_url(article)
             ),
             "preview_name": form.posting_name,
         }
@@ -282,7 +294,7 @@ def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def _comment_html(article: Article, comment: Comment) -> SafeString | str:
     if comment.status != Comment.Status.PUBLISHED:
         return ""
-    return render_comment_body(comment.body, reply_url=article_reply_url(article))
+    return body_html(comment, article_url=article.get_absolute_url())
 
 
 def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
@@ -292,11 +304,11 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     subtree = list(
         comment.get_descendants(include_self=True).filter(level__lt=comment.level + MAX_DEPTH)
     )
-    reply_url = article_reply_url(article)
+    article_url = article.get_absolute_url()
     rows = layout(
         subtree,
         base_level=comment.level,
-        reply_url=reply_url,
+        article_url=article_url,
         backlinks=backlinks_for(article.pk, [c.number for c in subtree]),
         viewer=_viewer(request),
     )
@@ -304,7 +316,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         "article": article,
         "comment": comment,
         # Context only: its reply counts would count replies that are not shown.
-        "ancestors": layout(ancestors, reply_url=reply_url, collapsible=False),
+        "ancestors": layout(ancestors, article_url=article_url, collapsible=False),
         "parent": ancestors[-1] if ancestors else None,
         "root": ancestors[0] if ancestors else None,
         "rows": rows,

@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from articles.models import Article, Comment, Paragraph, ReplyRef
-from articles.text import render_comment_body
+from articles.text import render_stored_body
 
 SEED = 20_241_124
 BATCH_SIZE = 5_000
@@ -220,11 +220,7 @@ class Writer:
                     parent_id=ids[parent] if parent >= 0 else None,
                     number=index + 1,
                     body=body,
-                    # Stored as comment_create stores it: >>N links to earlier comments only.
-                    body_html=render_comment_body(
-                        body,
-                        reply_url=lambda n, last=index: f"{url}c/{n}/" if 1 <= n <= last else None,
-                    ),
+                    body_html=render_stored_body(body, article_url=url, number=index + 1),
                     author_name=rng.choice(NAMES) if rng.random() < 0.3 else "",
                     created_at=posted_at,
                     status=status,

@@ -121,23 +121,24 @@ def test_an_answer_from_another_thread_adds_the_back_link(
     assert 'data-number="6">&gt;&gt;6</a>' in comment_html(page(), 3)
 
 
-def test_editing_an_answer_away_drops_the_back_link(
-    page, thread, post, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def answer(page, thread, post, django_capture_on_commit_callbacks) -> Comment:
+    """#6 in #5's thread answers #3 in #1's, and #3 shows the back-link."""
     with django_capture_on_commit_callbacks(execute=True):
         answer = post(thread, ">>3\n別スレから", parent=numbered(thread)[5])
     assert "&gt;&gt;6" in comment_html(page(), 3)
+    return answer
+
+
+def test_editing_an_answer_away_drops_the_back_link(
+    page, answer, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_edit(comment=answer, body="やっぱりなし", author_name="")
     assert "&gt;&gt;6" not in comment_html(page(), 3)
 
 
-def test_deleting_an_answer_drops_the_back_link(
-    page, thread, post, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        answer = post(thread, ">>3\n別スレから", parent=numbered(thread)[5])
-    assert "&gt;&gt;6" in comment_html(page(), 3)
+def test_deleting_an_answer_drops_the_back_link(page, answer, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_delete(comment=answer)
     assert "&gt;&gt;6" not in comment_html(page(), 3)
