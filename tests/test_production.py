@@ -152,6 +152,23 @@ def test_rate_limits_in_redis_are_shared_by_two_processes(redis_cache, db):
     assert rate_hit("shared", Limit("test", 50, 3600)) is False
 
 
+@pytest.mark.postgresql
+def test_postgresql_prepares_the_statements_a_connection_repeats(db):
+    from django.db import connection
+
+    from articles.models import Article
+
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass of the suite")
+    for _ in range(settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"] + 1):
+        Article.objects.filter(slug="prepared-probe").exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    # Server-bound: the slug travels as a parameter, not in the statement's text.
+    assert any('"articles_article"."slug" = $' in statement for statement in prepared)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
