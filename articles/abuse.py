@@ -65,17 +65,21 @@ def request_ip_hash(request: HttpRequest) -> str:
 
 
 def active_ban(*, user, ip_hash: str) -> Ban | None:
-    """The ban in force on this user or address, if any."""
-    who = Q(ip_hash=ip_hash) if ip_hash else Q(pk__in=[])
-    if user is not None and user.is_authenticated:
-        who |= Q(user=user)
-    now = timezone.now()
-    return (
-        Ban.objects.filter(who)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .order_by("expires_at")
-        .first()
+    """The ban in force on this user or address that lasts longest (for good before any other).
+
+    Written out by hand because every post asks it: the ORM took longer to build this query
+    than the database takes to answer it.
+    """
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in Ban._meta.concrete_fields)
+    bans = Ban.objects.raw(
+        f"SELECT {columns} FROM {connection.ops.quote_name(Ban._meta.db_table)} "
+        "WHERE (ip_hash = %s AND ip_hash <> '' OR user_id = %s) "
+        "AND (expires_at IS NULL OR expires_at > %s) "
+        "ORDER BY expires_at IS NULL DESC, expires_at DESC LIMIT 1",
+        [ip_hash, user_id, connection.ops.adapt_datetimefield_value(timezone.now())],
     )
+    return next(iter(bans), None)
 
 
 # Rate limits ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from articles.abuse import check_form_token, form_token, ip_hash
 from articles.models import Ban, Comment, ModerationLog
@@ -46,6 +47,20 @@ def test_a_ban_for_a_time_ends(url):
     assert "までコメントできません" in response.text
     Ban.objects.filter(pk=ban.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert reader().post(url, form({"body": "一週間後"})).status_code == 302
+
+
+def test_of_two_bans_the_longer_one_speaks(url):
+    address = ip_hash("198.51.100.7")
+    day, week = timezone.now() + timedelta(days=1), timezone.now() + timedelta(days=7)
+    Ban.objects.create(ip_hash=address, reason="一日", expires_at=day)
+    Ban.objects.create(ip_hash=address, reason="一週間", expires_at=week)
+    response = reader().post(url, form({"body": "まだ"}))
+    assert response.status_code == 403
+    until = date_format(timezone.localtime(week), "DATETIME_FORMAT")
+    assert f"{until}までコメントできません" in response.text
+    Ban.objects.create(ip_hash=address, reason="永久")
+    response = reader().post(url, form({"body": "まだ"}))
+    assert "このサイトではコメントできません" in response.text
 
 
 def test_a_banned_account_cannot_comment_from_any_address(url):
