@@ -18,7 +18,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import abuse, posters, services
 from .forms import CommentForm, ReportForm, SignupForm
 from .models import Article, Comment, ImageCredit, Link
-from .querysets import published
 from .text import quote_text, render_comment_body
 from .threads import (
     MAX_DEPTH,
@@ -53,12 +52,9 @@ def _article(slug: str) -> Article:
 
 def _comment(slug: str, number: int) -> tuple[Article, Comment]:
     """A comment of a published article, read with its article in one query."""
-    comment = get_object_or_404(
-        Comment.objects.select_related("article").filter(
-            published(prefix="article__"), article__slug=slug
-        ),
-        number=number,
-    )
+    comment = Comment.objects.get_with_article(slug=slug, number=number)
+    if comment is None:
+        raise Http404
     return comment.article, comment
 
 

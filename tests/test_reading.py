@@ -1,9 +1,11 @@
 """Reading: the article list, the article with its threads, and a comment's own page."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from articles import services
 from articles.models import Article, Comment
@@ -220,3 +222,16 @@ def test_comment_html_is_rendered_when_written_not_on_every_view(client, article
     assert f'href="{article.get_absolute_url()}c/1/"' in second.body_html
     Comment.objects.filter(pk=second.pk).update(body_html="保存済みのHTML")
     assert "保存済みのHTML" in client.get(article.get_absolute_url()).text
+
+
+def test_a_comment_loads_with_its_article_as_the_orm_loads_them(seeded):
+    expected = Comment.objects.select_related("article").get(article=seeded, number=3)
+    loaded = Comment.objects.get_with_article(slug=seeded.slug, number=3)
+    for model, got, want in [(Comment, loaded, expected), (Article, loaded.article, seeded)]:
+        for field in model._meta.concrete_fields:
+            value, wanted = getattr(got, field.attname), getattr(want, field.attname)
+            assert (value, type(value)) == (wanted, type(wanted)), field.name
+    assert Comment.objects.get_with_article(slug=seeded.slug, number=10_000) is None
+    assert Comment.objects.get_with_article(slug="no-such-article", number=3) is None
+    Article.objects.filter(pk=seeded.pk).update(published_at=timezone.now() + timedelta(hours=1))
+    assert Comment.objects.get_with_article(slug=seeded.slug, number=3) is None
