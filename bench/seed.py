@@ -6,6 +6,7 @@ one depth-first pass) and inserted with ``bulk_create`` in posting order, parent
 replies. The ids are chosen here too, so that a reply can name its parent before either is saved.
 """
 
+import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -326,6 +327,10 @@ def seed_background(rng: random.Random, comments_total: int, totals: Totals) -> 
 
 
 def vacuum_analyze() -> None:
-    """Fresh statistics and visibility maps, as autovacuum would leave a live database."""
+    """Fresh statistics and visibility maps, as autovacuum would leave a live database; then
+    the seeding's writes flushed to disk, so that the measurements after it do not share the
+    machine with PostgreSQL's checkpointer and the kernel writing back gigabytes of them."""
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+        cursor.execute("CHECKPOINT")
+    os.sync()
