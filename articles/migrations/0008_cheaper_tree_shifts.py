@@ -12,6 +12,10 @@ as a new row version, with a new entry in every index of the table, so:
 
 Measured on a 69-comment thread of the benchmark: a shift of the whole thread took 1.5 ms, and
 1.2 ms with both changes.
+
+Found later: PostgreSQL only starts moving values out of line once a row passes about 2 KB,
+whatever toast_tuple_target says, so most comments (a few hundred characters) stay in the row
+and a shift still copies their text. A narrower tree table would be the fix (bench/README.md).
 """
 
 from django.db import migrations
