@@ -67,6 +67,8 @@ class Results:
     concurrent: Load = field(default_factory=Load)
     sequential_server: list[float] = field(default_factory=list)
     concurrent_server: list[float] = field(default_factory=list)
+    # CPU seconds used during the concurrent posting, by who used them: where a reply's time goes.
+    concurrent_cpu: dict[str, float] = field(default_factory=dict)
     reply_sql: SqlUse = field(default_factory=SqlUse)
     reply_seconds: float = 0.0
     comments_at_writes: int = 0
@@ -169,6 +171,16 @@ def page_rows(args, results: Results) -> list[Row]:
     return rows
 
 
+def cpu_text(cpu: dict[str, float], replies: int, seconds: float) -> str:
+    if not cpu or not replies:
+        return "not measured"
+    parts = [
+        f"{who} {ms(used / replies)} ({used / seconds:.0%} of a core)"
+        for who, used in sorted(cpu.items(), key=lambda item: -item[1])
+    ]
+    return ", ".join(parts) + f"; {sum(cpu.values()) / seconds:.0%} of the machine's cores in all"
+
+
 def write_rows(args, results: Results) -> list[Row]:
     seq, many = results.sequential, results.concurrent
     at = f"{results.comments_at_writes:,}"
@@ -196,6 +208,13 @@ def write_rows(args, results: Results) -> list[Row]:
             f"{many.per_second:.1f}/s ({len(many.latencies)} replies)",
             f"> {POSTERS_RATE_TARGET}/s",
             verdict(many.per_second > POSTERS_RATE_TARGET),
+        ),
+        (
+            f"{args.posters} concurrent posters: CPU per reply",
+            at,
+            cpu_text(results.concurrent_cpu, len(many.latencies), many.seconds),
+            "—",
+            "—",
         ),
         (
             f"{args.posters} concurrent posters: errors by kind",

@@ -364,6 +364,30 @@ class Poster:
         return response.seconds
 
 
+def cpu_seconds(server: "Server") -> dict[str, float]:
+    """CPU time used so far by gunicorn (master and workers), PostgreSQL (every server process)
+    and this process (the client), from /proc; empty where there is no /proc."""
+    used: dict[str, float] = defaultdict(float)
+    ticks = os.sysconf("SC_CLK_TCK")
+    gunicorn = {server.process.pid}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
+        fields = fields.split()
+        pid, parent = int(stat.parent.name), int(fields[1])
+        seconds = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        if pid in gunicorn or parent in gunicorn:
+            used["gunicorn"] += seconds
+        elif name.startswith("postgres"):
+            used["PostgreSQL"] += seconds
+        elif pid == os.getpid():
+            used["client"] += seconds
+    return dict(used)
+
+
 def reply_parents(slug: str) -> list[int]:
     from articles.models import Comment
 
@@ -419,7 +443,10 @@ def measure_writes(server: "Server", args: argparse.Namespace, results: Results)
     posters = [
         Poster(port, slug, parents, posted, seed=f"poster-{index}") for index in range(args.posters)
     ]
+    before = cpu_seconds(server)
     results.concurrent = client.concurrent([p.attempt for p in posters], args.post_seconds)
+    after = cpu_seconds(server)
+    results.concurrent_cpu = {who: after[who] - before.get(who, 0.0) for who in after}
     many = results.concurrent
     results.concurrent_server = server.timings("poster", "POST")
     say(
