@@ -58,6 +58,8 @@ class PageFigures:
 class Results:
     started: float = field(default_factory=time.perf_counter)
     load_before: str = ""
+    # machine_speed() at the start of each phase: (phase, seconds).
+    speed: list[tuple[str, float]] = field(default_factory=list)
     postgres: str = ""
     stages: list[int] = field(default_factory=list)  # comments in the database at each read stage
     seeding: list[str] = field(default_factory=list)
@@ -112,6 +114,22 @@ def verdict(met: bool) -> str:
 
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def machine_speed() -> float:
+    """Seconds a fixed pure-Python loop takes (best of 5) while the machine is otherwise idle.
+
+    A shared VM runs the same code up to ~40% slower at some times than at others; taken at each
+    stage, this tells a slow machine from slow code when comparing runs or stages.
+    """
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for number in range(2_000_000):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def page_rows(args, results: Results) -> list[Row]:
@@ -290,6 +308,10 @@ def machine_facts(args, results: Results) -> list[tuple[str, str]]:
         ("gunicorn", f"{importlib.metadata.version('gunicorn')}, {workers}"),
         ("load average (1, 5, 15 min) at the start", results.load_before),
         ("load average (1, 5, 15 min) at the end", load_average()),
+        (
+            "a fixed Python loop (bench/results.py machine_speed), before each phase",
+            ", ".join(f"{phase} {ms(seconds)}" for phase, seconds in results.speed),
+        ),
         ("client", "Python http.client threads on the same machine, a new connection per request"),
     ]
 

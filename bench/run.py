@@ -587,6 +587,7 @@ def run(argv: list[str]) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
         seed(results, args.comments_total, "first")
 
+        results.speed.append(("first reads", report.machine_speed()))
         server = Server(env, workdir / "gunicorn.log", workers=args.workers, threads=args.threads)
         server.wait_ready(page_path(HOT_SIZES[0], ""))
         say(f"gunicorn on {client.HOST}:{server.port}; reading")
@@ -594,7 +595,9 @@ def run(argv: list[str]) -> None:
         if args.scale_to and args.scale_to > results.stages[0]:
             seed(results, args.scale_to, f"to-{args.scale_to}")
             say("reading again")
+            results.speed.append(("reads on the larger table", report.machine_speed()))
             measure_reads(server, args, results)
+        results.speed.append(("writes", report.machine_speed()))
         say("writing")
         posted = measure_writes(server, args, results)
         results.integrity = check_integrity(posted)
