@@ -160,13 +160,25 @@ def test_postgresql_prepares_the_statements_a_connection_repeats(db):
 
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass of the suite")
-    for _ in range(settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"] + 1):
+    threshold = settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    if threshold is None:
+        pytest.skip("DJANGO_DB_PREPARE_THRESHOLD is empty: preparing is off")
+    for _ in range(threshold + 1):
         Article.objects.filter(slug="prepared-probe").exists()
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     # Server-bound: the slug travels as a parameter, not in the statement's text.
     assert any('"articles_article"."slug" = $' in statement for statement in prepared)
+
+
+def test_the_database_url_keeps_its_connection_options_on_postgresql():
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    env = {"DATABASE_URL": "postgres://forum@db.example:5432/forum?sslmode=verify-full"}
+    result = run_manage("shell", "-c", show, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "'sslmode': 'verify-full'" in result.stdout
+    assert "'server_side_binding': True" in result.stdout
 
 
 def free_port() -> int:
