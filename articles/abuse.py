@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -71,12 +71,17 @@ def active_ban(*, user, ip_hash: str) -> Ban | None:
     than the database takes to answer it.
     """
     user_id = user.pk if user is not None and user.is_authenticated else None
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in Ban._meta.concrete_fields)
+    connection = connections[Ban.objects.db]
+    quote = connection.ops.quote_name
+    ip, user_column, expires = (
+        quote(Ban._meta.get_field(name).column) for name in ("ip_hash", "user", "expires_at")
+    )
+    columns = ", ".join(quote(f.column) for f in Ban._meta.concrete_fields)
     bans = Ban.objects.raw(
-        f"SELECT {columns} FROM {connection.ops.quote_name(Ban._meta.db_table)} "
-        "WHERE (ip_hash = %s AND ip_hash <> '' OR user_id = %s) "
-        "AND (expires_at IS NULL OR expires_at > %s) "
-        "ORDER BY expires_at IS NULL DESC, expires_at DESC LIMIT 1",
+        f"SELECT {columns} FROM {quote(Ban._meta.db_table)} "
+        f"WHERE ({ip} = %s AND {ip} <> '' OR {user_column} = %s) "
+        f"AND ({expires} IS NULL OR {expires} > %s) "
+        f"ORDER BY {expires} IS NULL DESC, {expires} DESC LIMIT 1",
         [ip_hash, user_id, connection.ops.adapt_datetimefield_value(timezone.now())],
     )
     return next(iter(bans), None)

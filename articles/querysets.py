@@ -28,19 +28,31 @@ class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
         it, and the ORM took longer to build that query (about 0.5 ms) than the database took to
         answer it.
         """
-        article_model = self.model._meta.get_field("article").related_model
+        article_field = self.model._meta.get_field("article")
+        article_model = article_field.related_model
         connection = connections[self.db]
+        number_field = self.model._meta.get_field("number")
+        low, high = connection.ops.integer_field_range(number_field.get_internal_type())
+        if not low <= number <= high:
+            return None  # no such comment; the database would refuse the value
         quote = connection.ops.quote_name
 
-        def columns(model: type[models.Model], alias: str) -> str:
+        def column(alias: str, model: type[models.Model], name: str) -> str:
+            return f"{alias}.{quote(model._meta.get_field(name).column)}"
+
+        def columns(alias: str, model: type[models.Model]) -> str:
             return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
 
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {columns(self.model, 'c')}, {columns(article_model, 'a')} "
+                f"SELECT {columns('c', self.model)}, {columns('a', article_model)} "
                 f"FROM {quote(self.model._meta.db_table)} c "
-                f"JOIN {quote(article_model._meta.db_table)} a ON a.id = c.article_id "
-                "WHERE a.slug = %s AND a.published_at <= %s AND c.number = %s",
+                f"JOIN {quote(article_model._meta.db_table)} a "
+                f"ON {column('a', article_model, article_model._meta.pk.name)} = "
+                f"{column('c', self.model, article_field.name)} "
+                f"WHERE {column('a', article_model, 'slug')} = %s "
+                f"AND {column('a', article_model, 'published_at')} <= %s "
+                f"AND {column('c', self.model, number_field.name)} = %s",
                 [slug, connection.ops.adapt_datetimefield_value(timezone.now()), number],
             )
             row = cursor.fetchone()

@@ -231,7 +231,20 @@ def test_a_comment_loads_with_its_article_as_the_orm_loads_them(seeded):
         for field in model._meta.concrete_fields:
             value, wanted = getattr(got, field.attname), getattr(want, field.attname)
             assert (value, type(value)) == (wanted, type(wanted)), field.name
+    # Loaded as the ORM loads: saved, bound to its database, article cached, django-mptt's
+    # change tracking primed.
+    assert loaded._state.adding is False
+    assert loaded._state.db == expected._state.db
+    assert loaded.article._state.adding is False
+    assert Comment.article.is_cached(loaded)
+    assert loaded._mptt_cached_fields == expected._mptt_cached_fields
     assert Comment.objects.get_with_article(slug=seeded.slug, number=10_000) is None
+    assert Comment.objects.get_with_article(slug=seeded.slug, number=2**63) is None
     assert Comment.objects.get_with_article(slug="no-such-article", number=3) is None
     Article.objects.filter(pk=seeded.pk).update(published_at=timezone.now() + timedelta(hours=1))
     assert Comment.objects.get_with_article(slug=seeded.slug, number=3) is None
+
+
+def test_a_comment_number_out_of_any_range_is_not_found(client, seeded):
+    url = f"{seeded.get_absolute_url()}c/{2**63}/reply/"
+    assert client.get(url).status_code == 404
