@@ -119,7 +119,7 @@ def load_average() -> str:
 def machine_speed() -> float:
     """Seconds a fixed pure-Python loop takes (best of 5) while the machine is otherwise idle.
 
-    A shared VM runs the same code up to ~40% slower at some times than at others; taken at each
+    A shared VM runs the same code up to ~45% slower at some times than at others; taken at each
     stage, this tells a slow machine from slow code when comparing runs or stages.
     """
     best = float("inf")

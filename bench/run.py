@@ -364,12 +364,12 @@ class Poster:
         return response.seconds
 
 
-def cpu_seconds(server: "Server") -> dict[str, float]:
-    """CPU time used so far by gunicorn (master and workers), PostgreSQL (every server process)
-    and this process (the client), from /proc; empty where there is no /proc."""
-    used: dict[str, float] = defaultdict(float)
+def cpu_seconds(server: "Server") -> dict[int, tuple[str, float]]:
+    """CPU time used so far by each process of gunicorn (master and workers), PostgreSQL (every
+    server process) and this one (the client), by pid, from /proc; empty without /proc."""
+    used: dict[int, tuple[str, float]] = {}
     ticks = os.sysconf("SC_CLK_TCK")
-    gunicorn = {server.process.pid}
+    gunicorn = server.process.pid
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -379,12 +379,23 @@ def cpu_seconds(server: "Server") -> dict[str, float]:
         fields = fields.split()
         pid, parent = int(stat.parent.name), int(fields[1])
         seconds = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-        if pid in gunicorn or parent in gunicorn:
-            used["gunicorn"] += seconds
+        if gunicorn in (pid, parent):
+            used[pid] = ("gunicorn", seconds)
         elif name.startswith("postgres"):
-            used["PostgreSQL"] += seconds
+            used[pid] = ("PostgreSQL", seconds)
         elif pid == os.getpid():
-            used["client"] += seconds
+            used[pid] = ("client", seconds)
+    return used
+
+
+def cpu_used_between(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> dict[str, float]:
+    """CPU seconds by role between two readings. A process that ended in between is missing
+    from the second reading, and its time since the first is not counted."""
+    used: dict[str, float] = defaultdict(float)
+    for pid, (role, seconds) in after.items():
+        used[role] += seconds - before.get(pid, (role, 0.0))[1]
     return dict(used)
 
 
@@ -464,7 +475,7 @@ def measure_writes(server: "Server", args: argparse.Namespace, results: Results)
     before = cpu_seconds(server)
     results.concurrent = client.concurrent([p.attempt for p in posters], args.post_seconds)
     after = cpu_seconds(server)
-    results.concurrent_cpu = {who: after[who] - before.get(who, 0.0) for who in after}
+    results.concurrent_cpu = cpu_used_between(before, after)
     many = results.concurrent
     results.concurrent_server = server.timings("poster", "POST")
     say(

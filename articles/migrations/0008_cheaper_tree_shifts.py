@@ -6,9 +6,8 @@ as a new row version, with a new entry in every index of the table, so:
 - The unique (tree_id, rght) constraint goes. Writers that skip the tree lock give two rows the
   same lft as surely as the same rght, and (tree_id, lft) stays unique (and deferrable), with
   the lft < rght check beside it.
-- Comment text is kept out of line (TOAST, uncompressed) once a row passes 128 bytes, so that a
-  shifted row copies a pointer rather than its body and HTML. Existing rows move there as they
-  are next rewritten.
+- Comment text was meant to be kept out of line (TOAST, uncompressed) once a row passes 128
+  bytes, so that a shifted row copies a pointer rather than its body and HTML (but see below).
 
 Measured on a 69-comment thread of the benchmark: a shift of the whole thread took 1.5 ms, and
 1.2 ms with both changes.
