@@ -23,6 +23,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
 from .models import Article, Ban, Comment, Premoderation, RateCounter
+from .querysets import select_list
 
 URL_RE = re.compile(r"https?://", re.IGNORECASE)
 
@@ -76,9 +77,8 @@ def active_ban(*, user, ip_hash: str) -> Ban | None:
     ip, user_column, expires = (
         quote(Ban._meta.get_field(name).column) for name in ("ip_hash", "user", "expires_at")
     )
-    columns = ", ".join(quote(f.column) for f in Ban._meta.concrete_fields)
     bans = Ban.objects.raw(
-        f"SELECT {columns} FROM {quote(Ban._meta.db_table)} "
+        f"SELECT {select_list(Ban, connection)} FROM {quote(Ban._meta.db_table)} "
         f"WHERE ({ip} = %s AND {ip} <> '' OR {user_column} = %s) "
         f"AND ({expires} IS NULL OR {expires} > %s) "
         f"ORDER BY {expires} IS NULL DESC, {expires} DESC LIMIT 1",

@@ -40,12 +40,10 @@ class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
         def column(alias: str, model: type[models.Model], name: str) -> str:
             return f"{alias}.{quote(model._meta.get_field(name).column)}"
 
-        def columns(alias: str, model: type[models.Model]) -> str:
-            return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
-
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {columns('c', self.model)}, {columns('a', article_model)} "
+                f"SELECT {select_list(self.model, connection, 'c')}, "
+                f"{select_list(article_model, connection, 'a')} "
                 f"FROM {quote(self.model._meta.db_table)} c "
                 f"JOIN {quote(article_model._meta.db_table)} a "
                 f"ON {column('a', article_model, article_model._meta.pk.name)} = "
@@ -62,6 +60,14 @@ class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
         comment = _from_row(self.model, row[:split], connection)
         comment.article = _from_row(article_model, row[split:], connection)
         return comment
+
+
+def select_list(model: type[models.Model], connection, alias: str = "") -> str:
+    """The model's columns, quoted, for a hand-written SELECT that loads whole instances."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(
+        f"{prefix}{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields
+    )
 
 
 def _from_row(model: type[models.Model], values, connection) -> models.Model:
