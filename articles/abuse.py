@@ -23,7 +23,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
 from .models import Article, Ban, Comment, Premoderation, RateCounter
-from .querysets import select_list
+from .querysets import from_row, select_list
 
 URL_RE = re.compile(r"https?://", re.IGNORECASE)
 
@@ -77,14 +77,16 @@ def active_ban(*, user, ip_hash: str) -> Ban | None:
     ip, user_column, expires = (
         quote(Ban._meta.get_field(name).column) for name in ("ip_hash", "user", "expires_at")
     )
-    bans = Ban.objects.raw(
-        f"SELECT {select_list(Ban, connection)} FROM {quote(Ban._meta.db_table)} "
-        f"WHERE ({ip} = %s AND {ip} <> '' OR {user_column} = %s) "
-        f"AND ({expires} IS NULL OR {expires} > %s) "
-        f"ORDER BY {expires} IS NULL DESC, {expires} DESC LIMIT 1",
-        [ip_hash, user_id, connection.ops.adapt_datetimefield_value(timezone.now())],
-    )
-    return next(iter(bans), None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {select_list(Ban, connection)} FROM {quote(Ban._meta.db_table)} "
+            f"WHERE ({ip} = %s AND {ip} <> '' OR {user_column} = %s) "
+            f"AND ({expires} IS NULL OR {expires} > %s) "
+            f"ORDER BY {expires} IS NULL DESC, {expires} DESC LIMIT 1",
+            [ip_hash, user_id, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        row = cursor.fetchone()
+    return None if row is None else from_row(Ban, row, connection)
 
 
 # Rate limits ------------------------------------------------------------------------------------

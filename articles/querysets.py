@@ -1,4 +1,7 @@
+from weakref import WeakKeyDictionary
+
 from django.db import connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from mptt.managers import TreeManager
 from mptt.querysets import TreeQuerySet
@@ -57,29 +60,46 @@ class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
         if row is None:
             return None
         split = len(self.model._meta.concrete_fields)
-        comment = _from_row(self.model, row[:split], connection)
-        comment.article = _from_row(article_model, row[split:], connection)
+        comment = from_row(self.model, row[:split], connection)
+        comment.article = from_row(article_model, row[split:], connection)
         return comment
+
+
+# Both keyed by what they depend on: working them out took longer than the queries they serve.
+_select_lists: dict[tuple[type[models.Model], str, str], str] = {}
+_converters: "WeakKeyDictionary[BaseDatabaseWrapper, dict[type[models.Model], list]]" = (
+    WeakKeyDictionary()
+)
 
 
 def select_list(model: type[models.Model], connection, alias: str = "") -> str:
     """The model's columns, quoted, for a hand-written SELECT that loads whole instances."""
-    prefix = f"{alias}." if alias else ""
-    return ", ".join(
-        f"{prefix}{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields
-    )
+    key = (model, connection.vendor, alias)
+    if key not in _select_lists:
+        prefix = f"{alias}." if alias else ""
+        _select_lists[key] = ", ".join(
+            f"{prefix}{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields
+        )
+    return _select_lists[key]
 
 
-def _from_row(model: type[models.Model], values, connection) -> models.Model:
-    """An instance from its concrete columns' values, converted as the ORM converts them."""
+def from_row(model: type[models.Model], values, connection) -> models.Model:
+    """An instance from its concrete columns' values (as ``select_list`` lists them), converted
+    as the ORM converts them."""
+    fields = model._meta.concrete_fields
+    by_model = _converters.setdefault(connection, {})
+    if model not in by_model:
+        by_model[model] = [
+            (
+                field.get_col(model._meta.db_table),
+                connection.ops.get_db_converters(field.get_col(model._meta.db_table))
+                + field.get_db_converters(connection),
+            )
+            for field in fields
+        ]
     converted = []
-    for field, value in zip(model._meta.concrete_fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(
-            connection
-        ):
+    for value, (column, converters) in zip(values, by_model[model], strict=True):
+        for convert in converters:
             value = convert(value, column, connection)
         converted.append(value)
-    return model.from_db(
-        connection.alias, [f.attname for f in model._meta.concrete_fields], converted
-    )
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)

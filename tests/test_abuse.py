@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from articles.abuse import check_form_token, form_token, ip_hash
+from articles.abuse import active_ban, check_form_token, form_token, ip_hash
 from articles.models import Ban, Comment, ModerationLog
 
 from .conftest import count_in_two_processes, form, test_database_url
@@ -61,6 +61,21 @@ def test_of_two_bans_the_longer_one_speaks(url):
     Ban.objects.create(ip_hash=address, reason="永久")
     response = reader().post(url, form({"body": "まだ"}))
     assert "このサイトではコメントできません" in response.text
+
+
+def test_the_ban_found_is_the_instance_the_orm_would_load(db):
+    """active_ban is written out by hand: every field, value and type as the ORM gives them."""
+    user = get_user_model().objects.create_user("troll")
+    ban = Ban.objects.create(user=user, reason="荒らし", expires_at=timezone.now() + timedelta(1))
+    found = active_ban(user=user, ip_hash="")
+    expected = Ban.objects.get(pk=ban.pk)
+    for field in Ban._meta.concrete_fields:
+        got, want = getattr(found, field.attname), getattr(expected, field.attname)
+        assert (got, type(got)) == (want, type(want)), field.name
+    assert found._state.adding is False and found._state.db == expected._state.db
+    by_address = Ban.objects.create(ip_hash=ip_hash("203.0.113.9"), reason="荒らし")
+    assert active_ban(user=None, ip_hash=ip_hash("203.0.113.9")).pk == by_address.pk
+    assert active_ban(user=None, ip_hash=ip_hash("203.0.113.10")) is None
 
 
 def test_a_banned_account_cannot_comment_from_any_address(url):
