@@ -72,7 +72,8 @@ def test_the_ban_found_is_the_instance_the_orm_would_load(db):
     for field in Ban._meta.concrete_fields:
         got, want = getattr(found, field.attname), getattr(expected, field.attname)
         assert (got, type(got)) == (want, type(want)), field.name
-    assert found._state.adding is False and found._state.db == expected._state.db
+    assert found._state.adding is False
+    assert found._state.db == expected._state.db
     by_address = Ban.objects.create(ip_hash=ip_hash("203.0.113.9"), reason="荒らし")
     assert active_ban(user=None, ip_hash=ip_hash("203.0.113.9")).pk == by_address.pk
     assert active_ban(user=None, ip_hash=ip_hash("203.0.113.10")) is None
