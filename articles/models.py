@@ -25,6 +25,15 @@ class Premoderation(models.TextChoices):
     ALL = "all", _("all comments")
 
 
+def new_thread_version() -> int:
+    """A fresh random value: a key built from it can never meet a cache entry of another state.
+
+    Random rather than counted, because ids and counters start again where rows were deleted
+    (SQLite reuses the highest rowid) and a counted version of a new thread would meet an old one.
+    """
+    return random.getrandbits(62)
+
+
 class Article(models.Model):
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
@@ -46,6 +55,9 @@ class Article(models.Model):
     import_ref = models.CharField(
         _("import reference"), max_length=200, unique=True, null=True, blank=True, editable=False
     )
+    # Changes with every write to what the article page shows of the article itself (its fields,
+    # paragraphs, image credits and links), so that its rendered HTML can be cached under it.
+    content_version = models.BigIntegerField(default=new_thread_version, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -57,8 +69,21 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or update_fields:  # Django skips a save of no fields
+            self.content_version = new_thread_version()
+        if update_fields:
+            kwargs["update_fields"] = {*update_fields, "content_version"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("articles:article_detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def content_changed(cls, article_id: int) -> None:
+        """Give the article a new content version: its paragraphs, credits or links changed."""
+        cls.objects.filter(pk=article_id).update(content_version=new_thread_version())
 
 
 class Paragraph(models.Model):
@@ -146,15 +171,6 @@ class Link(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-def new_thread_version() -> int:
-    """A fresh random value: a key built from it can never meet a cache entry of another state.
-
-    Random rather than counted, because ids and counters start again where rows were deleted
-    (SQLite reuses the highest rowid) and a counted version of a new thread would meet an old one.
-    """
-    return random.getrandbits(62)
 
 
 class Comment(MPTTModel):

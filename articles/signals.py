@@ -1,7 +1,9 @@
 from django.contrib.auth.signals import user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import abuse
+from .models import Article, ImageCredit, Link, Paragraph
 
 
 @receiver(user_login_failed)
@@ -9,3 +11,18 @@ def count_failed_login(sender, credentials, request=None, **kwargs) -> None:
     """Count failed log-ins per address, on the site and in the admin alike."""
     if request is not None:
         abuse.login_failed(abuse.request_ip_hash(request))
+
+
+@receiver(post_save, sender=Paragraph)
+@receiver(post_save, sender=ImageCredit)
+@receiver(post_save, sender=Link)
+@receiver(post_delete, sender=Paragraph)
+@receiver(post_delete, sender=ImageCredit)
+@receiver(post_delete, sender=Link)
+def article_content_changed(sender, instance, **kwargs) -> None:
+    """The article page shows these: its cached copy of the article is out of date.
+
+    A signal rather than each model's save(), so that the admin's inlines and deletes through a
+    queryset count too; bulk writes (the importer's) call Article.content_changed themselves.
+    """
+    Article.content_changed(instance.article_id)

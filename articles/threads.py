@@ -293,17 +293,19 @@ def render_items(rows: list[Row], *, article_url: str) -> str:
     return "".join(out)
 
 
-def _markup_fingerprint() -> str:
-    """Part of every cached thread's key: it changes with this module (the markup) and with the
-    translations, so that a deploy never serves HTML cached by the code it replaces."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
+def markup_fingerprint(*sources: str | Path) -> str:
+    """Part of every cached fragment's key: it changes with the files that make its markup and
+    with the translations, so that a deploy never serves HTML cached by the code it replaces."""
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(Path(source).read_bytes())
     for path in sorted(Path(p) for p in settings.LOCALE_PATHS):
         for catalog in sorted(path.glob("*/LC_MESSAGES/django.mo")):
             digest.update(catalog.read_bytes())
     return digest.hexdigest()[:12]
 
 
-THREAD_MARKUP = _markup_fingerprint()
+THREAD_MARKUP = markup_fingerprint(__file__)
 PUBLIC = Viewer()
 
 

@@ -2,17 +2,20 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import abuse, posters, services
@@ -26,6 +29,7 @@ from .threads import (
     body_html,
     layout,
     mark_new,
+    markup_fingerprint,
     threads_html,
 )
 
@@ -93,6 +97,30 @@ def _article_body(article: Article) -> dict:
     }
 
 
+ARTICLE_TEMPLATES = ("articles/_article.html", "articles/_image_credit.html")
+ARTICLE_MARKUP = markup_fingerprint(*(get_template(name).origin.name for name in ARTICLE_TEMPLATES))
+
+
+def _article_html(article: Article) -> SafeString:
+    """The article itself as its page shows it, cached under its content version.
+
+    Every write to what it shows gives the article a new version (Article.save and
+    content_changed), so the cached copy is never stale and saves the page three queries and
+    most of its rendering.
+    """
+    key = (
+        f"article:{ARTICLE_MARKUP}:{article.pk}:{article.content_version}:"
+        f"{get_language()}:{get_current_timezone_name()}"
+    )
+    cache = caches["threads"]
+    html = cache.get(key)
+    if html is None:
+        context = {"article": article, **_article_body(article)}
+        html = render_to_string(ARTICLE_TEMPLATES[0], context)
+        cache.set(key, html)
+    return mark_safe(html)
+
+
 def _article_page(
     request: HttpRequest, article: Article, form: CommentForm, **extra
 ) -> HttpResponse:
@@ -119,7 +147,7 @@ def _article_page(
     context = {
         "show_all": show_all,
         "article": article,
-        **_article_body(article),
+        "article_html": _article_html(article),
         "comments_html": mark_new(comments_html, _new_number(request)),
         "page": page,
         "order": order,

@@ -226,8 +226,9 @@ CONTENT_SECURITY_POLICY = {
 # Redis, when there is one: the cache, sessions and rate limits shared by every app server.
 # Without it everything lives in the database (fine on one machine, and correct on several).
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# "threads": each thread's rendered HTML, under a key holding its version (articles.threads), so
-# it is never out of date; without Redis, each process keeps its own.
+# "threads": each thread's rendered HTML, and each article's own part, under keys holding their
+# versions (articles.threads, articles.views), so never out of date; without Redis, each process
+# keeps its own.
 THREAD_CACHE_TIMEOUT = 3600
 if REDIS_URL:
     CACHES = {

@@ -1,18 +1,22 @@
-"""The article page caches each thread's HTML under the thread's version; every write shows at once.
+"""The article page caches each thread's HTML under the thread's version, and the article's own part
+under the article's content version; every write shows at once.
 
 Each test warms the cache first, so that a write the version does not follow would show as the old
 page.
 """
 
 import re
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from articles import services
-from articles.models import Comment
+from articles.models import Comment, Link
+from articles.threads import markup_fingerprint
 
 from .conftest import form, numbered
 from .test_reading import ids_in
@@ -42,10 +46,14 @@ def test_a_warm_page_reads_no_comments_and_is_the_same_page(client, thread):
         second = client.get(url).text
     tree = re.compile(r'<ol class="comment-tree">.*</ol>', re.DOTALL)
     assert tree.search(second).group() == tree.search(first).group()
+    text = re.compile(r'<article class="article">.*?</article>', re.DOTALL)
+    assert text.search(second).group() == text.search(first).group()
     assert ids_in(second) == [1, 2, 3, 4, 5]
-    # What is left: the article, its body parts, and the threads with their versions.
-    assert len(warm) == len(cold) - 2
-    assert not any("body_html" in query["sql"] for query in warm.captured_queries)
+    # What is left: the article, and its threads with their versions (counted, then listed).
+    assert len(warm) == len(cold) - 5 == 3
+    read = " ".join(query["sql"] for query in warm.captured_queries)
+    assert "body_html" not in read
+    assert not any(part in read for part in ("paragraph", "imagecredit", "articles_link"))
 
 
 def test_a_reply_shows(page, thread, post):
@@ -244,3 +252,58 @@ def test_a_posters_page_takes_as_few_queries_however_big_the_article(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = author.get(url)
     assert f"{url}c/1/edit/" in response.text
+
+
+# The article's own part -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def article_part(client, seeded):
+    """The seed article's own part of its page (text, credits, links), as a reader sees it now."""
+
+    def article_part(language: str = "ja") -> str:
+        html = client.get(seeded.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language).text
+        return re.search(r'<article class="article">.*?</article>', html, re.DOTALL).group()
+
+    article_part()  # warm
+    return article_part
+
+
+def test_an_edit_of_the_article_shows(article_part, seeded):
+    seeded.lead = "書き直したリード"
+    seeded.save()
+    assert "書き直したリード" in article_part()
+
+
+def test_edits_of_paragraphs_credits_and_links_show(article_part, seeded):
+    paragraph = seeded.paragraphs.order_by("position").first()
+    paragraph.text = "書き直した段落"
+    paragraph.save()
+    assert "書き直した段落" in article_part()
+    Link.objects.create(article=seeded, kind=Link.Kind.RELATED, position=99, title="新しい関連記事")
+    assert "新しい関連記事" in article_part()
+    assert 'class="image-credit"' in article_part()
+    seeded.image_credits.all().delete()
+    assert 'class="image-credit"' not in article_part()
+
+
+def test_a_reimport_that_changes_the_text_shows(article_part, seeded, seed_dir):
+    seed = next(seed_dir.glob("*.txt"))
+    first = seeded.paragraphs.order_by("position").first().text
+    text = seed.read_text(encoding="utf-8").replace(first, f"{first}（追記）", 1)
+    seed.write_text(text, encoding="utf-8")
+    call_command("import_seeds", str(seed_dir), stdout=StringIO())
+    assert "（追記）" in article_part()
+
+
+def test_each_language_has_its_own_copy_of_the_article(article_part):
+    assert "References" in article_part("en")
+    assert "References" not in article_part("ja")
+
+
+def test_the_cache_key_changes_with_the_markup(tmp_path):
+    template = tmp_path / "_article.html"
+    template.write_text("<article>{{ article.title }}</article>")
+    before = markup_fingerprint(template)
+    template.write_text("<article class='article'>{{ article.title }}</article>")
+    assert markup_fingerprint(template) != before
