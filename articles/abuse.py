@@ -23,7 +23,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
 from .models import Article, Ban, Comment, Premoderation, RateCounter
-from .querysets import from_row, select_list
+from .querysets import from_row, select_list, without_flush_wait
 
 URL_RE = re.compile(r"https?://", re.IGNORECASE)
 
@@ -136,13 +136,14 @@ def rate_hits(counted: list[tuple[str, Limit]]) -> bool:
         ]
     table = RateCounter._meta.db_table
     with connection.cursor() as cursor:
+        # A count lost in a crash would not matter: its commit need not wait for the disk.
         cursor.execute(
             f"INSERT INTO {table} (key, window_start, expires_at, count) VALUES {', '.join(rows)} "
             f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
-            "RETURNING key, count",
+            f"RETURNING key, count{without_flush_wait(connection)}",
             params,
         )
-        counts = dict(cursor.fetchall())
+        counts = {key: count for key, count, *_ in cursor.fetchall()}
     if random.random() < 0.02:
         RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
     return all(counts[f"{limit.name}:{key}"] <= limit.count for key, limit in counted)

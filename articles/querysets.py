@@ -103,3 +103,16 @@ def from_row(model: type[models.Model], values, connection) -> models.Model:
             value = convert(value, column, connection)
         converted.append(value)
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def without_flush_wait(connection) -> str:
+    """Columns to add to the RETURNING list of a write whose loss in a crash would not matter.
+
+    Run on its own (autocommit), the write then commits without waiting for PostgreSQL to flush
+    it to disk: synchronous_commit counts as it stands when a transaction commits. Any durable
+    commit after it flushes it too, the write-ahead log being one sequence. Nothing inside a
+    transaction, whose other writes must stay durable, nor on other databases.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return ""
+    return ", set_config('synchronous_commit', 'off', true)"

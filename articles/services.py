@@ -32,6 +32,7 @@ from .models import (
     Report,
     new_thread_version,
 )
+from .querysets import without_flush_wait
 from .text import clean_comment_text, render_stored_body, reply_refs
 
 P = ParamSpec("P")
@@ -128,9 +129,11 @@ def _next_comment_number(article: Article, *, as_reader: bool) -> int:
     """
     table = connection.ops.quote_name(Article._meta.db_table)
     with connection.cursor() as cursor:
+        # Its commit need not wait for the disk: the comment's own commit, which does, comes after.
         cursor.execute(
             f"UPDATE {table} SET last_comment_number = last_comment_number + 1 "
-            "WHERE id = %s AND (comments_open OR %s) RETURNING last_comment_number",
+            "WHERE id = %s AND (comments_open OR %s) "
+            f"RETURNING last_comment_number{without_flush_wait(connection)}",
             [article.pk, not as_reader],
         )
         row = cursor.fetchone()

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
-from articles import locking, services
+from articles import abuse, locking, services
 from articles.integrity import find_tree_problems
 from articles.models import Comment
 
@@ -235,3 +235,33 @@ def test_a_long_reply_chain_can_be_deleted(article, post):
     assert services.comment_delete(comment=article.comments.get(number=2)) == 600
     assert tree_shape(article) == f"#1 根\n  #{sibling.number} 兄弟"
     assert find_tree_problems() == {}
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_posts_counters_commit_without_waiting_for_the_disk_but_the_comment_waits(article):
+    """The rate counts and the comment number may be lost in a crash; the comment may not."""
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass of the suite")
+
+    def flushes() -> int:
+        """How often PostgreSQL has flushed its write-ahead log to disk so far."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+            cursor.execute("SELECT 1")  # this session's counts are reported as it goes idle
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT wal_sync FROM pg_stat_wal")
+            return cursor.fetchone()[0]
+
+    before = flushes()
+    for _ in range(10):
+        assert abuse.post_allowed(user=None, ip_hash="counted")
+    counted = flushes()
+    for n in range(10):
+        services.comment_create(article=article, body=f"{n}")
+    posted = flushes()
+    assert counted - before < 5  # 10 commits waiting for the disk would be 10 flushes
+    assert 10 <= posted - counted < 15  # one per comment, none for its number
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
