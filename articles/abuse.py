@@ -23,7 +23,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
 from .models import Article, Ban, Comment, Premoderation, RateCounter
-from .querysets import from_row, select_list, without_flush_wait
+from .rows import from_row, select_list, without_flush_wait
 
 URL_RE = re.compile(r"https?://", re.IGNORECASE)
 

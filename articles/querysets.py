@@ -1,10 +1,9 @@
-from weakref import WeakKeyDictionary
-
 from django.db import connections, models
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from mptt.managers import TreeManager
 from mptt.querysets import TreeQuerySet
+
+from .rows import from_row, select_list
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -63,56 +62,3 @@ class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
         comment = from_row(self.model, row[:split], connection)
         comment.article = from_row(article_model, row[split:], connection)
         return comment
-
-
-# Both keyed by what they depend on: working them out took longer than the queries they serve.
-_select_lists: dict[tuple[type[models.Model], str, str], str] = {}
-_converters: "WeakKeyDictionary[BaseDatabaseWrapper, dict[type[models.Model], list]]" = (
-    WeakKeyDictionary()
-)
-
-
-def select_list(model: type[models.Model], connection, alias: str = "") -> str:
-    """The model's columns, quoted, for a hand-written SELECT that loads whole instances."""
-    key = (model, connection.vendor, alias)
-    if key not in _select_lists:
-        prefix = f"{alias}." if alias else ""
-        _select_lists[key] = ", ".join(
-            f"{prefix}{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields
-        )
-    return _select_lists[key]
-
-
-def from_row(model: type[models.Model], values, connection) -> models.Model:
-    """An instance from its concrete columns' values (as ``select_list`` lists them), converted
-    as the ORM converts them."""
-    fields = model._meta.concrete_fields
-    by_model = _converters.setdefault(connection, {})
-    if model not in by_model:
-        by_model[model] = [
-            (
-                field.get_col(model._meta.db_table),
-                connection.ops.get_db_converters(field.get_col(model._meta.db_table))
-                + field.get_db_converters(connection),
-            )
-            for field in fields
-        ]
-    converted = []
-    for value, (column, converters) in zip(values, by_model[model], strict=True):
-        for convert in converters:
-            value = convert(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
-
-
-def without_flush_wait(connection) -> str:
-    """Columns to add to the RETURNING list of a write whose loss in a crash would not matter.
-
-    Run on its own (autocommit), the write then commits without waiting for PostgreSQL to flush
-    it to disk: synchronous_commit counts as it stands when a transaction commits. Any durable
-    commit after it flushes it too, the write-ahead log being one sequence. Nothing inside a
-    transaction, whose other writes must stay durable, nor on other databases.
-    """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return ""
-    return ", set_config('synchronous_commit', 'off', true)"

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from mptt.exceptions import InvalidMove
 
-from . import locking
+from . import locking, rows
 from .models import (
     AUTHOR_NAME_MAX_LENGTH,
     COMMENT_BODY_MAX_LENGTH,
@@ -32,7 +32,6 @@ from .models import (
     Report,
     new_thread_version,
 )
-from .querysets import without_flush_wait
 from .text import clean_comment_text, render_stored_body, reply_refs
 
 P = ParamSpec("P")
@@ -133,7 +132,7 @@ def _next_comment_number(article: Article, *, as_reader: bool) -> int:
         cursor.execute(
             f"UPDATE {table} SET last_comment_number = last_comment_number + 1 "
             "WHERE id = %s AND (comments_open OR %s) "
-            f"RETURNING last_comment_number{without_flush_wait(connection)}",
+            f"RETURNING last_comment_number{rows.without_flush_wait(connection)}",
             [article.pk, not as_reader],
         )
         row = cursor.fetchone()
@@ -260,7 +259,7 @@ def _insert(comment: Comment, parent: Comment | None, *, as_reader: bool) -> Com
                     code="parent_gone",
                 )
             _make_room(comment, parent, place)
-            comment.save()  # its lft and rght are set, so django-mptt only inserts it
+            _insert_node(comment)
             comment.earlier_threads = place.earlier_threads
         _save_reply_refs(comment, new=True)
     # Answering the parent (the usual >>N) changes only this thread.
@@ -331,6 +330,15 @@ def _make_room(comment: Comment, parent: Comment, place: _Place) -> None:
     comment.parent = parent
     comment.tree_id, comment.level = parent.tree_id, place.level + 1
     comment.lft, comment.rght = edge, edge + 1
+
+
+def _insert_node(comment: Comment) -> None:
+    """What ``comment.save()`` does for a node whose place is set (django-mptt only inserts it),
+    in a statement written out: every reply runs it, and save() took 0.3 ms longer."""
+    rows.insert(comment, connection)
+    # As django-mptt's save() ends: the values it compares the tree fields with on the next save.
+    comment._mptt_saved = True
+    Comment._mptt_meta.update_mptt_cached_fields(comment)
 
 
 @retrying

@@ -19,6 +19,40 @@ def test_replies_nest_under_their_parents_in_posting_order(thread):
     assert find_tree_problems() == {}
 
 
+def test_a_reply_is_saved_as_the_orm_saves_and_loads_it(thread):
+    """Replies are inserted by a statement written out (articles.rows.insert)."""
+    from django.db.models.signals import post_save, pre_save
+
+    sent = []
+
+    def record(sender, instance, **kwargs) -> None:
+        sent.append((kwargs["signal"], instance.pk, kwargs.get("created")))
+
+    pre_save.connect(record, sender=Comment)
+    post_save.connect(record, sender=Comment)
+    try:
+        reply = services.comment_create(
+            article=thread, parent=numbered(thread)[2], body=">>2 返信です", author_name="名無し"
+        )
+    finally:
+        pre_save.disconnect(record, sender=Comment)
+        post_save.disconnect(record, sender=Comment)
+    assert sent == [(pre_save, None, None), (post_save, reply.pk, True)]
+    loaded = Comment.objects.get(pk=reply.pk)
+    for field in Comment._meta.concrete_fields:
+        got, want = getattr(reply, field.attname), getattr(loaded, field.attname)
+        assert got == want, field.name
+        assert isinstance(got, type(want)), field.name  # body_html: a SafeString, as save() too
+    assert reply._state.adding is False
+    assert reply._state.db == loaded._state.db
+    assert tree_shape(thread) == "#1 一\n  #2 二\n    #3 三\n    #6 >>2 返信です\n  #4 四\n#5 五"
+    # django-mptt takes the instance as saved where it is: saving it again moves nothing.
+    reply.author_name = "別名"
+    reply.save()
+    assert tree_shape(thread) == "#1 一\n  #2 二\n    #3 三\n    #6 >>2 返信です\n  #4 四\n#5 五"
+    assert find_tree_problems() == {}
+
+
 def test_reply_through_a_stale_parent_instance_still_lands_right(thread, post):
     stale = numbered(thread)[2]
     post(thread, "六", parent=numbered(thread)[1])  # shifts #2's tree fields in the database
