@@ -3,6 +3,7 @@
 Rate counts live in the database, so every app server process shares them.
 """
 
+import functools
 import ipaddress
 import random
 import re
@@ -225,6 +226,7 @@ def check_form_token(token: str) -> None:
 # What holds a comment for approval --------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)  # each check of a post folds its body (and the banned words)
 def normalise(text: str) -> str:
     """Text folded for matching: full- and half-width alike (NFKC), case-folded."""
     return unicodedata.normalize("NFKC", text).casefold()

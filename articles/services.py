@@ -194,14 +194,15 @@ def _check_same_article(parent: Comment | None, article: Article) -> None:
 def _save_reply_refs(comment: Comment, *, new: bool) -> None:
     """Record the earlier comments this one answers with >>N, for their back-links."""
     numbers = [n for n in reply_refs(comment.body) if n < comment.number]
-    if not new:
-        ReplyRef.objects.filter(source=comment).exclude(target_number__in=numbers).delete()
-    if not numbers:
+    article_id = comment.article_id
+    refs = [ReplyRef(article_id=article_id, source=comment, target_number=n) for n in numbers]
+    if new:
+        # Nothing to collide with, and usually one: bulk_create cost more than the inserts.
+        for ref in refs:
+            rows.insert(ref, connection)
         return
-    ReplyRef.objects.bulk_create(
-        [ReplyRef(article_id=comment.article_id, source=comment, target_number=n) for n in numbers],
-        ignore_conflicts=True,
-    )
+    ReplyRef.objects.filter(source=comment).exclude(target_number__in=numbers).delete()
+    ReplyRef.objects.bulk_create(refs, ignore_conflicts=True)
 
 
 def comment_create(
