@@ -118,6 +118,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, health-checking only connections that sat idle (forum/postgresql).
+    DATABASES["default"]["ENGINE"] = "forum.postgresql"
     # Parameters bound by the server, so that psycopg can prepare a statement once it has run it
     # DJANGO_DB_PREPARE_THRESHOLD times on a connection: PostgreSQL then stops parsing and
     # planning it again, about 40% of its CPU time per reply (bench/README.md). Empty turns

@@ -245,3 +245,45 @@ def test_gunicorn_serves_the_site_and_compressed_hashed_static_files(tmp_path: P
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_only_a_connection_that_sat_idle_is_health_checked(monkeypatch):
+    """forum.postgresql: the check's round trip only where a restart may have gone unnoticed."""
+    import psycopg
+    from django.db import close_old_connections, connections
+
+    from articles.models import Article
+    from forum.postgresql import base
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass of the suite")
+
+    def pid() -> int:
+        return connection.connection.info.backend_pid
+
+    checks = []
+    is_usable = type(connection).is_usable
+    monkeypatch.setattr(
+        type(connection), "is_usable", lambda self: checks.append(pid()) or is_usable(self)
+    )
+
+    def request() -> None:
+        close_old_connections()  # as Django does when a request starts, and when it ends
+        assert Article.objects.exists() is False
+        close_old_connections()
+
+    request()
+    checks.clear()
+    for _ in range(3):
+        request()
+    assert checks == []  # in steady use: no check
+    first = pid()
+    connection.healthy_at -= base.HEALTHY_FOR  # as if it had sat idle that long
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [first])  # as a restart would
+    request()
+    assert checks == [first]  # checked, found dead, and replaced before the query
+    assert pid() != first
