@@ -12,11 +12,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings
+from django.db import ProgrammingError, close_old_connections, connections
 from django.test import RequestFactory
 
 from articles.abuse import Limit, client_ip, rate_hit
+from forum.postgresql.base import HEALTHY_FOR
 
 from .conftest import count_in_two_processes, test_database_url
 
@@ -251,12 +254,6 @@ def test_gunicorn_serves_the_site_and_compressed_hashed_static_files(tmp_path: P
 @pytest.mark.django_db(transaction=True)
 def test_only_a_connection_that_sat_idle_is_health_checked(monkeypatch):
     """forum.postgresql: the check's round trip only where a restart may have gone unnoticed."""
-    import psycopg
-    from django.db import close_old_connections, connections
-
-    from articles.models import Article
-    from forum.postgresql import base
-
     connection = connections["default"]
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass of the suite")
@@ -270,20 +267,26 @@ def test_only_a_connection_that_sat_idle_is_health_checked(monkeypatch):
         type(connection), "is_usable", lambda self: checks.append(pid()) or is_usable(self)
     )
 
-    def request() -> None:
+    def request(sql: str = "SELECT 1") -> None:
         close_old_connections()  # as Django does when a request starts, and when it ends
-        assert Article.objects.exists() is False
-        close_old_connections()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            close_old_connections()
 
     request()
     checks.clear()
     for _ in range(3):
         request()
     assert checks == []  # in steady use: no check
+    with pytest.raises(ProgrammingError):
+        request("SELECT * FROM no_such_table")  # Django checks it as that request ends
     first = pid()
-    connection.healthy_at -= base.HEALTHY_FOR  # as if it had sat idle that long
+    connection.healthy_at -= HEALTHY_FOR  # as if it had been idle since that request
     with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [first])  # as a restart would
+    checks.clear()
     request()
     assert checks == [first]  # checked, found dead, and replaced before the query
     assert pid() != first

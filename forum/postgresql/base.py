@@ -17,16 +17,18 @@ HEALTHY_FOR = 5.0  # seconds
 
 class DatabaseWrapper(base.DatabaseWrapper):
     healthy_at = float("-inf")  # when this connection last served a request without an error
+    used = False  # whether the current request has used it
 
     def close_if_health_check_failed(self) -> None:
+        self.used = True  # Django calls this before each use of the connection
         if self.connection is not None and time.monotonic() - self.healthy_at < HEALTHY_FOR:
             self.health_check_done = True
             return
         super().close_if_health_check_failed()
 
     def close_if_unusable_or_obsolete(self) -> None:
-        # Django calls this as every request starts and ends; health_check_done says that the
-        # request used the connection (it is reset here for the next one).
-        if self.connection is not None and self.health_check_done and not self.errors_occurred:
+        # Django calls this as every request starts and as it ends.
+        if self.connection is not None and self.used and not self.errors_occurred:
             self.healthy_at = time.monotonic()
+        self.used = False
         super().close_if_unusable_or_obsolete()
