@@ -6,18 +6,13 @@ to answer it (bench/README.md). Column lists come from the models, and values go
 fields' own conversions, so these stay in step with the models.
 """
 
-from weakref import WeakKeyDictionary
-
 from django.db import models
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import NOT_PROVIDED
 from django.db.models.signals import post_save, pre_save
 
 # Each kept, keyed by what it depends on: working them out took longer than the queries they serve.
 _select_lists: dict[tuple[type[models.Model], str, str], str] = {}
 _inserts: dict[tuple[type[models.Model], str], tuple[str, list[models.Field]]] = {}
-_converters: "WeakKeyDictionary[BaseDatabaseWrapper, dict[type[models.Model], list]]" = (
-    WeakKeyDictionary()
-)
 
 
 def select_list(model: type[models.Model], connection, alias: str = "") -> str:
@@ -35,7 +30,8 @@ def from_row(model: type[models.Model], values, connection) -> models.Model:
     """An instance from its concrete columns' values (as ``select_list`` lists them), converted
     as the ORM converts them."""
     fields = model._meta.concrete_fields
-    by_model = _converters.setdefault(connection, {})
+    # Kept on the connection itself: some converters are its methods, so they last as long as it.
+    by_model = connection.__dict__.setdefault("_row_converters", {})
     if model not in by_model:
         by_model[model] = [
             (
@@ -70,13 +66,16 @@ def insert(instance: models.Model, connection) -> None:
     """Save a new instance as ``instance.save()`` would, in a statement written out.
 
     The fields' values are prepared as save() prepares them, the pre_save and post_save signals
-    go out, and the instance comes back saved, with its primary key. What is left out is what
-    save() decides first: whether to insert or update, and a model's parents (none here).
+    go out, and the instance comes back saved, with its primary key. Left out is what save()
+    decides first (insert or update, related instances saved meanwhile, fields the database
+    fills in), so models and instances that need it are refused.
     """
     model = type(instance)
     meta = model._meta
-    if meta.parents:
-        raise TypeError(f"{model.__name__} inherits from another model: save() it")
+    if instance.pk is not None or meta.parents:
+        raise TypeError(f"{model.__name__}: save() an instance with a key or with parents")
+    if any(f.generated or f.db_default is not NOT_PROVIDED for f in meta.concrete_fields):
+        raise TypeError(f"{model.__name__}: save() a model with fields the database fills in")
     key = (model, connection.vendor)
     if key not in _inserts:
         quote = connection.ops.quote_name

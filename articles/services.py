@@ -196,12 +196,12 @@ def _save_reply_refs(comment: Comment, *, new: bool) -> None:
     numbers = [n for n in reply_refs(comment.body) if n < comment.number]
     article_id = comment.article_id
     refs = [ReplyRef(article_id=article_id, source=comment, target_number=n) for n in numbers]
-    if new:
-        # Nothing to collide with, and usually one: bulk_create cost more than the inserts.
-        for ref in refs:
-            rows.insert(ref, connection)
+    if new and len(refs) == 1:
+        # The usual case, cannot collide: bulk_create cost more than the insert it made.
+        rows.insert(refs[0], connection)
         return
-    ReplyRef.objects.filter(source=comment).exclude(target_number__in=numbers).delete()
+    if not new:
+        ReplyRef.objects.filter(source=comment).exclude(target_number__in=numbers).delete()
     ReplyRef.objects.bulk_create(refs, ignore_conflicts=True)
 
 
@@ -437,6 +437,11 @@ def comment_set_status(
         comment.save(update_fields=["status", "moderated_at", "moderated_by", "moderation_reason"])
         _bump_threads([comment.tree_id])
     return comment
+
+
+def article_content_changed(*, article_id: int) -> None:
+    """Give the article a new content version: its paragraphs, credits or links changed."""
+    Article.objects.filter(pk=article_id).update(content_version=new_thread_version())
 
 
 def report_create(
