@@ -113,7 +113,7 @@ def _sync_content(seed: Seed, article: Article, report: ImportReport) -> None:
         for obj in wanted:
             obj.article = article
         model.objects.bulk_create(wanted)
-        Article.content_changed(article.pk)  # bulk_create sends no signal
+        services.article_content_changed(article_id=article.pk)  # bulk_create sends none
         if not report.created:
             report.changes.append(label)
 

@@ -80,11 +80,6 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("articles:article_detail", kwargs={"slug": self.slug})
 
-    @classmethod
-    def content_changed(cls, article_id: int) -> None:
-        """Give the article a new content version: its paragraphs, credits or links changed."""
-        cls.objects.filter(pk=article_id).update(content_version=new_thread_version())
-
 
 class Paragraph(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="paragraphs")

@@ -2,7 +2,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import abuse
+from . import abuse, services
 from .models import Article, ImageCredit, Link, Paragraph
 
 
@@ -19,10 +19,12 @@ def count_failed_login(sender, credentials, request=None, **kwargs) -> None:
 @receiver(post_delete, sender=Paragraph)
 @receiver(post_delete, sender=ImageCredit)
 @receiver(post_delete, sender=Link)
-def article_content_changed(sender, instance, **kwargs) -> None:
+def article_content_changed(sender, instance, origin=None, **kwargs) -> None:
     """The article page shows these: its cached copy of the article is out of date.
 
     A signal rather than each model's save(), so that the admin's inlines and deletes through a
-    queryset count too; bulk writes (the importer's) call Article.content_changed themselves.
+    queryset count too; bulk writes (the importer's) give the new version themselves.
     """
-    Article.content_changed(instance.article_id)
+    if isinstance(origin, Article):
+        return  # the article itself is being deleted
+    services.article_content_changed(article_id=instance.article_id)

@@ -98,15 +98,18 @@ def _article_body(article: Article) -> dict:
 
 
 ARTICLE_TEMPLATES = ("articles/_article.html", "articles/_image_credit.html")
-ARTICLE_MARKUP = markup_fingerprint(*(get_template(name).origin.name for name in ARTICLE_TEMPLATES))
+# _article_body, here, decides what the templates get.
+ARTICLE_MARKUP = markup_fingerprint(
+    __file__, *(get_template(name).origin.name for name in ARTICLE_TEMPLATES)
+)
 
 
 def _article_html(article: Article) -> SafeString:
     """The article itself as its page shows it, cached under its content version.
 
     Every write to what it shows gives the article a new version (Article.save and
-    content_changed), so the cached copy is never stale and saves the page three queries and
-    most of its rendering.
+    services.article_content_changed), so the cached copy is never stale; it saves the page
+    three queries and most of its rendering.
     """
     key = (
         f"article:{ARTICLE_MARKUP}:{article.pk}:{article.content_version}:"
