@@ -72,12 +72,14 @@ def insert(instance: models.Model, connection) -> None:
     """
     model = type(instance)
     meta = model._meta
-    if instance.pk is not None or meta.parents:
-        raise TypeError(f"{model.__name__}: save() an instance with a key or with parents")
-    if any(f.generated or f.db_default is not NOT_PROVIDED for f in meta.concrete_fields):
-        raise TypeError(f"{model.__name__}: save() a model with fields the database fills in")
+    if instance.pk is not None:
+        raise TypeError(f"{model.__name__}: save() an instance that has a key")
     key = (model, connection.vendor)
-    if key not in _inserts:
+    if key not in _inserts:  # the model's own checks, once
+        if meta.parents or any(
+            f.generated or f.db_default is not NOT_PROVIDED for f in meta.concrete_fields
+        ):
+            raise TypeError(f"{model.__name__}: save() a model with parents or database defaults")
         quote = connection.ops.quote_name
         fields = [f for f in meta.concrete_fields if f not in meta.db_returning_fields]
         _inserts[key] = (
