@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import moderation
+from . import moderation, services
 from .forms import LimitedAdminAuthenticationForm
 from .models import (
     Article,
@@ -231,6 +231,14 @@ class CommentAdmin(admin.ModelAdmin):
                 for node in thread
             ]
         return super().change_view(request, object_id, form_url, extra_context)
+
+    # The admin runs these pages in a transaction of its own; a tree write that meets a lock out
+    # of order can only let go of its locks and run again from outside it (services.retrying).
+    def changeform_view(self, request, *args, **kwargs):
+        return services.retrying(super().changeform_view)(request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return services.retrying(super().delete_view)(request, *args, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Comment, form, change: bool) -> None:
         # Never obj.save(): django-mptt would move the node without the tree lock.

@@ -56,6 +56,7 @@ STATUS_ACTIONS = {
 }
 
 
+@services.retrying
 def comment_moderate(
     *, comment: Comment, action: Action, moderator: AbstractBaseUser, reason: str = ""
 ) -> Comment:
@@ -77,6 +78,7 @@ def reports_dismiss(*, comment: Comment, moderator: AbstractBaseUser, reason: st
         _log(Action.DISMISS, moderator=moderator, comment=comment, reason=reason)
 
 
+@services.retrying
 def comment_subtree_delete(
     *, comment: Comment, moderator: AbstractBaseUser, reason: str = ""
 ) -> int:
@@ -89,6 +91,7 @@ def comment_subtree_delete(
     return count
 
 
+@services.retrying
 def comment_reparent(
     *, comment: Comment, parent: Comment | None, moderator: AbstractBaseUser, reason: str = ""
 ) -> Comment:
@@ -106,6 +109,7 @@ def comment_reparent(
     return comment
 
 
+@services.retrying
 def comment_correct(
     *, comment: Comment, body: str, author_name: str, moderator: AbstractBaseUser, reason: str = ""
 ) -> Comment:

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.contrib.auth.models import User
 
-from articles import services
+from articles import locking, services
 from articles.integrity import find_tree_problems
 from articles.models import Ban, Comment, ModerationLog, Report
 
@@ -129,6 +129,45 @@ def test_moving_a_reply_in_the_change_form_keeps_the_trees(moderator_client, thr
     assert tree_shape(thread) == "#1 一\n  #4 四\n#5 五\n  #2 二\n    #3 三"
     assert find_tree_problems() == {}
     assert ModerationLog.objects.get().action == "move"
+
+
+# Outside the test's own transaction, as a request runs: only there can a write try again.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page", ["move", "delete", "hide"])
+def test_a_write_that_meets_a_tree_lock_out_of_order_tries_again(
+    moderator_client, thread, monkeypatch, page
+):
+    """A comment moved by someone else between the page's read and the lock: the tree lock is
+    taken out of order and refused (LockConflict). The admin's own transaction must let go and
+    the write run again, not answer 500."""
+    real_lock_trees, refused = locking.lock_trees, []
+
+    def lock_trees(tree_ids, *, wait=True):
+        if not refused:
+            refused.append(tree_ids)
+            raise locking.LockConflict("comment tree is locked")
+        return real_lock_trees(tree_ids, wait=wait)
+
+    monkeypatch.setattr(locking, "lock_trees", lock_trees)
+    comments = numbered(thread)
+    if page == "move":
+        url = f"{CHANGELIST}{comments[2].pk}/change/"
+        data = {"parent": comments[5].pk, "author_name": "", "body": "二", **inline_management()}
+        response = moderator_client.post(url, data)
+        shape = "#1 一\n  #4 四\n#5 五\n  #2 二\n    #3 三"
+    elif page == "delete":
+        url = f"{CHANGELIST}{comments[2].pk}/delete/"
+        response = moderator_client.post(url, {"post": "yes"})
+        shape = "#1 一\n  #4 四\n#5 五"
+    else:
+        response = act(moderator_client, "hide", [comments[2]])
+        shape = "#1 一\n  #2 二\n    #3 三\n  #4 四\n#5 五"
+    assert response.status_code == 302
+    assert refused
+    assert tree_shape(thread) == shape
+    assert find_tree_problems() == {}
+    # The refused attempt left nothing behind: one log entry.
+    assert ModerationLog.objects.get().action == page
 
 
 @pytest.mark.parametrize("target", [3, "other"])
