@@ -6,6 +6,8 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -13,7 +15,8 @@ request_log = logging.getLogger("forum.requests")
 
 
 class HealthCheckMiddleware:
-    """Answer /healthz before host checks and HTTPS redirects: 200 when the database answers."""
+    """Answer /healthz before host checks and HTTPS redirects: 200 when the database answers,
+    and Redis too when there is one (sessions and rate limits live there)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -21,13 +24,26 @@ class HealthCheckMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path != "/healthz":
             return self.get_response(request)
-        try:
+        for part, check in self.checks():
+            try:
+                check()
+            except Exception:
+                # The details go to the log, not to whoever asks.
+                request_log.exception("health check failed: %s", part)
+                return JsonResponse({"status": "error", "failed": part}, status=503)
+        return JsonResponse({"status": "ok"})
+
+    @staticmethod
+    def checks() -> list[tuple[str, Callable[[], object]]]:
+        def database() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
                 cursor.fetchone()
-        except Exception as error:
-            return JsonResponse({"status": "error", "database": type(error).__name__}, status=503)
-        return JsonResponse({"status": "ok"})
+
+        found = [("database", database)]
+        if settings.REDIS_URL:
+            found.append(("redis", lambda: caches["default"].get("healthz")))
+        return found
 
 
 class RequestLogMiddleware:

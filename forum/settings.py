@@ -5,6 +5,7 @@ Production sets at least ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG=0``, ``DJANGO_ALL
 ``DATABASE_URL`` (for example ``postgres://forum@db.example/forum``).
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -58,6 +59,14 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Behind proxies: the addresses (or networks) of the proxies whose X-Forwarded-For is believed
 # when finding the client's address, for rate limits and bans.
 FORUM_TRUSTED_PROXIES = env_list("FORUM_TRUSTED_PROXIES", [])
+for _network in FORUM_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FORUM_TRUSTED_PROXIES: {_network!r} is not an address or network "
+            "(10.0.0.0/8, 2001:db8::/48, 192.0.2.1)."
+        ) from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -253,8 +262,8 @@ else:
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "threads",
             "TIMEOUT": THREAD_CACHE_TIMEOUT,
-            # Enough for every thread of the largest articles; about 5 KB each.
-            "OPTIONS": {"MAX_ENTRIES": 20_000},
+            # Enough for every thread of the largest articles; about 5 KB each on average.
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FORUM_THREAD_CACHE_ENTRIES", "20000"))},
         },
     }
 FORUM_RATE_LIMIT_STORE = "cache" if REDIS_URL else "database"

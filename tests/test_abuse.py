@@ -36,6 +36,13 @@ def test_a_banned_address_gets_a_clear_message_and_nothing_is_saved(url):
     assert reader("198.51.100.8").post(url, form({"body": "別人"})).status_code == 302
 
 
+def test_an_ipv6_ban_holds_the_whole_slash_64_and_no_more(url):
+    """The host half of an IPv6 address is the subscriber's to change at will."""
+    Ban.objects.create(ip_hash=ip_hash("2001:db8:1:2::7"), reason="荒らし")
+    assert reader("2001:db8:1:2:abcd::99").post(url, form({"body": "別の番地"})).status_code == 403
+    assert reader("2001:db8:1:3::7").post(url, form({"body": "別の回線"})).status_code == 302
+
+
 def test_a_ban_for_a_time_ends(url):
     ban = Ban.objects.create(
         ip_hash=ip_hash("198.51.100.7"),

@@ -68,7 +68,27 @@ def test_healthz_says_503_when_the_database_does_not_answer(client, db, monkeypa
         patch.setattr(connection, "cursor", broken)
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["status"] == "error"
+    # What failed, for the load balancer's log; the error itself only in ours.
+    assert response.json() == {"status": "error", "failed": "database"}
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        (os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"), 200),
+        ("redis://127.0.0.1:1/15", 503),  # nothing listens there
+    ],
+)
+def test_healthz_checks_redis_when_there_is_one(client, db, settings, url, status):
+    settings.REDIS_URL = url
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url},
+    }
+    response = client.get("/healthz")
+    assert response.status_code == status
+    if status == 503:
+        assert response.json() == {"status": "error", "failed": "redis"}
 
 
 def test_each_request_is_logged_as_one_json_line(client, seeded, caplog):
@@ -124,15 +144,29 @@ def test_pages_send_a_strict_csp_and_carry_nothing_inline(client, seeded, modera
         ("10.0.0.2", "1.2.3.4, 198.51.100.7", ["10.0.0.0/8"], "198.51.100.7"),
         # Two trusted proxies in a row.
         ("10.0.0.2", "198.51.100.7, 10.0.0.9", ["10.0.0.0/8"], "198.51.100.7"),
-        ("10.0.0.2", "garbage", ["10.0.0.0/8"], "garbage"),
+        # A trusted proxy that hands over no address: the request is put down to that proxy.
+        ("10.0.0.2", "garbage", ["10.0.0.0/8"], "10.0.0.2"),
+        ("10.0.0.2", "1.2.3.4, unknown, 10.0.0.9", ["10.0.0.0/8"], "10.0.0.9"),
         ("10.0.0.2", "", ["10.0.0.0/8"], "10.0.0.2"),
         ("2001:db8::1", "2001:db8:1::5", ["2001:db8::/48"], "2001:db8:1::5"),
+        # Proxies that write the client's port, or IPv6 in brackets; IPv4 mapped into IPv6.
+        ("10.0.0.2", "198.51.100.7:51234", ["10.0.0.0/8"], "198.51.100.7"),
+        ("10.0.0.2", "[2001:db8:1::5]:443", ["10.0.0.0/8"], "2001:db8:1::5"),
+        ("10.0.0.2", "[2001:db8:1::5]", ["10.0.0.0/8"], "2001:db8:1::5"),
+        ("::ffff:10.0.0.2", "::ffff:198.51.100.7", ["10.0.0.0/8"], "198.51.100.7"),
     ],
 )
 def test_client_address_behind_trusted_proxies(settings, remote, forwarded, trusted, expected):
     settings.FORUM_TRUSTED_PROXIES = trusted
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def test_a_malformed_trusted_proxy_stops_the_server_from_starting():
+    env = {**PRODUCTION_ENV, "FORUM_TRUSTED_PROXIES": "10.0.0.0/8, 10.0.0.0/33"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "FORUM_TRUSTED_PROXIES: '10.0.0.0/33' is not an address or network" in result.stderr
 
 
 @pytest.fixture
