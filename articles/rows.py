@@ -6,13 +6,48 @@ to answer it (bench/README.md). Column lists come from the models, and values go
 fields' own conversions, so these stay in step with the models.
 """
 
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
 from django.db import models
 from django.db.models import NOT_PROVIDED
 from django.db.models.signals import post_save, pre_save
 
+
+@dataclass(frozen=True)
+class Derived:
+    """Field values the database takes from another row as it inserts (``INSERT … SELECT``).
+
+    ``columns`` maps attribute names to SQL expressions over the rows that ``source`` (a ``FROM
+    … WHERE …`` clause, with ``params``) finds; when it finds none, nothing is inserted.
+    """
+
+    columns: dict[str, str]
+    source: str
+    params: list = field(default_factory=list)
+
+
+_InsertKey = tuple[type[models.Model], str, tuple[tuple[str, str], ...], str]
 # Each kept, keyed by what it depends on: working them out took longer than the queries they serve.
 _select_lists: dict[tuple[type[models.Model], str, str], str] = {}
-_inserts: dict[tuple[type[models.Model], str], tuple[str, list[models.Field]]] = {}
+_inserts: dict[_InsertKey, tuple[str, list[models.Field], list[models.Field]]] = {}
+
+
+@contextlib.contextmanager
+def pipelined(connection) -> Iterator[None]:
+    """Send the statements run inside to the database without waiting for each one's answer.
+
+    On PostgreSQL they go in one psycopg pipeline: one round trip for all of them, their results
+    readable once the block ends (reading one earlier waits for it, and those before it). Elsewhere
+    they simply run one after another. A statement that fails raises here, as Django's error.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 def select_list(model: type[models.Model], connection, alias: str = "") -> str:
@@ -70,34 +105,84 @@ def insert(instance: models.Model, connection) -> None:
     decides first (insert or update, related instances saved meanwhile, fields the database
     fills in), so models and instances that need it are refused.
     """
+    with connection.cursor() as cursor:
+        send_insert(cursor, instance)()
+
+
+def send_insert(
+    cursor, instance: models.Model, derived: Derived | None = None
+) -> Callable[[], bool]:
+    """Send the INSERT of ``insert()`` on ``cursor``, and return what reads its answer and ends
+    the save.
+
+    Until that is called the statement's answer is not waited for, so that more statements can
+    follow in the same ``pipelined()`` round trip; the cursor must stay open until then. It
+    returns whether a row was inserted, which with ``derived`` depends on what its source found;
+    the derived fields come back from the database with the primary key.
+    """
+    connection = cursor.db
     model = type(instance)
-    meta = model._meta
     if instance.pk is not None:
         raise TypeError(f"{model.__name__}: save() an instance that has a key")
-    key = (model, connection.vendor)
+    columns = tuple(sorted(derived.columns.items())) if derived else ()
+    source = derived.source if derived else ""
+    key = (model, connection.vendor, columns, source)
     if key not in _inserts:  # the model's own checks, once
-        if meta.parents or any(
-            f.generated or f.db_default is not NOT_PROVIDED for f in meta.concrete_fields
-        ):
-            raise TypeError(f"{model.__name__}: save() a model with parents or database defaults")
-        quote = connection.ops.quote_name
-        fields = [f for f in meta.concrete_fields if f not in meta.db_returning_fields]
-        _inserts[key] = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"RETURNING {', '.join(quote(f.column) for f in meta.db_returning_fields)}",
-            fields,
-        )
-    sql, fields = _inserts[key]
+        _inserts[key] = _insert_statement(model, connection, dict(columns), source)
+    sql, fields, returning = _inserts[key]
     using = connection.alias
     pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+    cursor.execute(sql, values + (derived.params if derived else []))
+
+    def saved() -> bool:
         returned = cursor.fetchone()
-    for field, value in zip(meta.db_returning_fields, returned, strict=True):
-        setattr(instance, field.attname, value)
-    instance._state.adding, instance._state.db = False, using
-    post_save.send(
-        sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
+        if returned is None:
+            return False
+        for returned_field, value in zip(returning, returned, strict=True):
+            setattr(instance, returned_field.attname, value)
+        instance._state.adding, instance._state.db = False, using
+        post_save.send(
+            sender=model,
+            instance=instance,
+            created=True,
+            update_fields=None,
+            raw=False,
+            using=using,
+        )
+        return True
+
+    return saved
+
+
+def _insert_statement(
+    model: type[models.Model], connection, derived: dict[str, str], source: str
+) -> tuple[str, list[models.Field], list[models.Field]]:
+    """The INSERT for ``send_insert``: its SQL, the fields it is given values for, and those it
+    reads back."""
+    meta = model._meta
+    if meta.parents or any(
+        f.generated or f.db_default is not NOT_PROVIDED for f in meta.concrete_fields
+    ):
+        raise TypeError(f"{model.__name__}: save() a model with parents or database defaults")
+    quote = connection.ops.quote_name
+    taken = {meta.get_field(name): sql for name, sql in derived.items()}  # names it has
+    fields = [f for f in meta.concrete_fields if f not in [*meta.db_returning_fields, *taken]]
+    if derived:
+        # A parameter in a SELECT list has no column to take its type from, and PostgreSQL would
+        # take text (or NULL) for text: the values are cast to their columns' types.
+        cast = connection.vendor == "postgresql"
+        placeholders = [
+            f"CAST(%s AS {f.cast_db_type(connection)})" if cast else "%s" for f in fields
+        ]
+        values = f"SELECT {', '.join([*placeholders, *taken.values()])} {source}"
+    else:
+        values = f"VALUES ({', '.join(['%s'] * len(fields))})"
+    inserted = ", ".join(quote(f.column) for f in [*fields, *taken])
+    returning = [*meta.db_returning_fields, *taken]
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({inserted}) {values} "
+        f"RETURNING {', '.join(quote(f.column) for f in returning)}",
+        fields,
+        returning,
     )

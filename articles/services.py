@@ -5,12 +5,12 @@ comment tree it touches (see ``articles.locking``). Instances read before the lo
 the tree nodes involved are re-read under it.
 """
 
+import contextlib
 import functools
 import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
@@ -193,7 +193,7 @@ def _check_same_article(parent: Comment | None, article: Article) -> None:
 
 def _save_reply_refs(comment: Comment, *, new: bool) -> None:
     """Record the earlier comments this one answers with >>N, for their back-links."""
-    numbers = [n for n in reply_refs(comment.body) if n < comment.number]
+    numbers = _answered(comment)
     article_id = comment.article_id
     refs = [ReplyRef(article_id=article_id, source=comment, target_number=n) for n in numbers]
     if new and len(refs) == 1:
@@ -203,6 +203,21 @@ def _save_reply_refs(comment: Comment, *, new: bool) -> None:
     if not new:
         ReplyRef.objects.filter(source=comment).exclude(target_number__in=numbers).delete()
     ReplyRef.objects.bulk_create(refs, ignore_conflicts=True)
+
+
+def _answered(comment: Comment) -> list[int]:
+    """The numbers of the earlier comments this one answers with >>N."""
+    return [n for n in reply_refs(comment.body) if n < comment.number]
+
+
+def _by_number(comment: Comment, attname: str) -> rows.Derived:
+    """``attname`` set to the key of ``comment``, found by its number (it may not be saved yet)."""
+    table = connection.ops.quote_name(Comment._meta.db_table)
+    return rows.Derived(
+        {attname: "source.id"},
+        f"FROM {table} source WHERE source.article_id = %s AND source.number = %s",
+        [comment.article_id, comment.number],
+    )
 
 
 def comment_create(
@@ -251,95 +266,142 @@ def _insert(comment: Comment, parent: Comment | None, *, as_reader: bool) -> Com
         if parent is None:
             locking.lock_trees([None])
             comment.save()  # django-mptt gives it the next tree id; it has a new thread_version
+            _save_reply_refs(comment, new=True)
         else:
-            locking.lock_trees([parent.tree_id])
-            place = _place_of(parent)
-            if as_reader and place.status != Comment.Status.PUBLISHED:
-                raise ValidationError(
-                    gettext("The comment you are replying to has been removed; you cannot reply."),
-                    code="parent_gone",
-                )
-            _make_room(comment, parent, place)
-            _insert_node(comment)
-            comment.earlier_threads = place.earlier_threads
-        _save_reply_refs(comment, new=True)
+            _insert_reply(comment, parent, as_reader=as_reader)
     # Answering the parent (the usual >>N) changes only this thread.
-    answered = [n for n in reply_refs(comment.body) if n < comment.number]
+    answered = _answered(comment)
     if parent is not None:
         answered = [n for n in answered if n != parent.number]
     _bump_threads_answered(comment.article_id, answered, besides=comment.tree_id)
     return comment
 
 
-@dataclass(frozen=True)
-class _Place:
-    """Where a comment stands in its tree, read under the tree's lock."""
+def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool) -> None:
+    """Make ``comment`` the last reply to ``parent``, under its tree's lock.
 
-    rght: int
-    level: int
-    status: str
-    earlier_threads: int  # how many of the article's threads started before this one
-
-
-def _place_of(parent: Comment) -> _Place:
-    """The parent's place as it is now; its tree (``parent.tree_id``) is locked.
-
-    If it has moved to another tree since it was read, that tree is locked too, without waiting
-    as it is out of order (see retrying()), and ``parent.tree_id`` follows it.
+    The lock, the parent's place, making room, the insert and its usual single >>N reference go
+    to the database in one round trip (``rows.pipelined``): making room and the insert take the
+    parent's place from its row as they run, and do nothing unless the parent is still in the
+    locked tree and (for a reader) published. What the place says is looked at afterwards: a
+    parent gone or removed refuses the reply, one moved to another tree meanwhile has that tree
+    locked too (without waiting, as it is out of order: see retrying()) and everything sent again.
     """
-    table = connection.ops.quote_name(Comment._meta.db_table)
-    held = {parent.tree_id}
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT node.tree_id, node.rght, node.level, node.status, "
-                f"(SELECT COUNT(*) FROM {table} earlier WHERE earlier.article_id = node.article_id "
-                "AND earlier.parent_id IS NULL AND earlier.number < root.number) "
-                f"FROM {table} node "
-                f"JOIN {table} root ON root.tree_id = node.tree_id AND root.lft = 1 "
-                "WHERE node.id = %s",
-                [parent.pk],
-            )
-            row = cursor.fetchone()
-        if row is None:
-            raise ValidationError(gettext("That comment no longer exists."), code="comment_missing")
-        tree_id, rght, level, status, earlier_threads = row
-        # Followed before locking: if the lock is busy, retrying() starts over from this tree.
-        parent.tree_id = tree_id
-        if tree_id in held:
-            return _Place(rght=rght, level=level, status=status, earlier_threads=earlier_threads)
-        locking.lock_trees([tree_id], wait=False)
-        held.add(tree_id)
-
-
-def _make_room(comment: Comment, parent: Comment, place: _Place) -> None:
-    """Make ``comment`` the last reply to ``parent``, which stands at ``place``.
-
-    What django-mptt's insert_node does, in one statement that also gives the thread a new
-    version (the first comment's rght always moves), and without re-reading the parent.
-    """
-    edge = place.rght
-    table = connection.ops.quote_name(Comment._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET lft = CASE WHEN lft > %s THEN lft + 2 ELSE lft END, "
-            "rght = rght + 2, "
-            "thread_version = CASE WHEN lft = 1 THEN %s ELSE thread_version END "
-            "WHERE tree_id = %s AND rght >= %s",
-            [edge, new_thread_version(), parent.tree_id, edge],
-        )
     comment.parent = parent
-    comment.tree_id, comment.level = parent.tree_id, place.level + 1
-    comment.lft, comment.rght = edge, edge + 1
-
-
-def _insert_node(comment: Comment) -> None:
-    """What ``comment.save()`` does for a node whose place is set (django-mptt only inserts it),
-    in a statement written out: every reply runs it, and save() took 0.3 ms longer."""
-    rows.insert(comment, connection)
+    answered = _answered(comment)
+    locked = {parent.tree_id}
+    wait_for = [parent.tree_id]
+    while True:
+        # Each statement's cursor stays open until its answer is read; on SQLite an open one
+        # would hold its read transaction too.
+        with contextlib.ExitStack() as cursors:
+            cursor = functools.partial(_open_cursor, cursors)
+            with rows.pipelined(connection):
+                if wait_for:
+                    locking.lock_trees(wait_for)
+                    wait_for = []
+                place = _send_place_query(cursor(), parent)
+                open_parent = _open_parent(parent, as_reader=as_reader)
+                _make_room(cursor(), parent, open_parent)
+                inserted = rows.send_insert(cursor(), comment, _under(open_parent))
+                ref_saved = None
+                if len(answered) == 1:  # the usual case, as in _save_reply_refs
+                    ref = ReplyRef(article_id=comment.article_id, target_number=answered[0])
+                    ref_saved = rows.send_insert(cursor(), ref, _by_number(comment, "source_id"))
+            row = place.fetchone()
+            if row is None:
+                raise ValidationError(
+                    gettext("That comment no longer exists."), code="comment_missing"
+                )
+            tree_id, status, earlier_threads = row
+            if tree_id == parent.tree_id:
+                if as_reader and status != Comment.Status.PUBLISHED:
+                    raise ValidationError(
+                        gettext(
+                            "The comment you are replying to has been removed; you cannot reply."
+                        ),
+                        code="parent_gone",
+                    )
+                if not inserted():
+                    # The place said the parent could take it: the insert must have found it so.
+                    raise RuntimeError(f"the reply to comment {parent.pk} was not inserted")
+                if ref_saved is not None:
+                    ref_saved()
+                break
+        # Moved to another tree since it was read; once that tree is locked too, it stays there.
+        parent.tree_id = tree_id
+        if tree_id not in locked:
+            locking.lock_trees([tree_id], wait=False)
+            locked.add(tree_id)
+    if len(answered) > 1:
+        _save_reply_refs(comment, new=True)
+    comment.earlier_threads = earlier_threads
     # As django-mptt's save() ends: the values it compares the tree fields with on the next save.
     comment._mptt_saved = True
     Comment._mptt_meta.update_mptt_cached_fields(comment)
+
+
+def _open_cursor(cursors: contextlib.ExitStack):
+    return cursors.enter_context(connection.cursor())
+
+
+def _send_place_query(cursor, parent: Comment):
+    """Send the query of where the parent stands now: its tree id, its status, and how many of
+    the article's threads started before its own; return the cursor to read it from."""
+    table = connection.ops.quote_name(Comment._meta.db_table)
+    cursor.execute(
+        "SELECT node.tree_id, node.status, "
+        f"(SELECT COUNT(*) FROM {table} earlier WHERE earlier.article_id = node.article_id "
+        "AND earlier.parent_id IS NULL AND earlier.number < root.number) "
+        f"FROM {table} node "
+        f"JOIN {table} root ON root.tree_id = node.tree_id AND root.lft = 1 "
+        "WHERE node.id = %s",
+        [parent.pk],
+    )
+    return cursor
+
+
+def _open_parent(parent: Comment, *, as_reader: bool) -> tuple[str, list]:
+    """SQL finding the parent's row, ``parent``, if it can take the reply now: in the tree that is
+    locked and, for a reader, published."""
+    table = connection.ops.quote_name(Comment._meta.db_table)
+    return (
+        f"FROM {table} parent WHERE parent.id = %s AND parent.tree_id = %s "
+        "AND (parent.status = %s OR %s)",
+        [parent.pk, parent.tree_id, Comment.Status.PUBLISHED, not as_reader],
+    )
+
+
+def _make_room(cursor, parent: Comment, open_parent: tuple[str, list]) -> None:
+    """Make room for a last reply to the parent: what django-mptt's insert_node does, in one
+    statement that also gives the thread a new version (the first comment's rght always moves),
+    with the parent's rght read by the statement itself."""
+    table = connection.ops.quote_name(Comment._meta.db_table)
+    source, params = open_parent
+    cursor.execute(
+        f"UPDATE {table} SET lft = CASE WHEN lft > room.edge THEN lft + 2 ELSE lft END, "
+        "rght = rght + 2, "
+        "thread_version = CASE WHEN lft = 1 THEN %s ELSE thread_version END "
+        f"FROM (SELECT parent.rght AS edge {source}) room "
+        "WHERE tree_id = %s AND rght >= room.edge",
+        [new_thread_version(), *params, parent.tree_id],
+    )
+
+
+def _under(open_parent: tuple[str, list]) -> rows.Derived:
+    """The new reply's place, taken from the parent's row once room is made: its parent's old
+    rght and the one after it, one level deeper."""
+    source, params = open_parent
+    return rows.Derived(
+        {
+            "tree_id": "parent.tree_id",
+            "lft": "parent.rght - 2",
+            "rght": "parent.rght - 1",
+            "level": "parent.level + 1",
+        },
+        source,
+        params,
+    )
 
 
 @retrying

@@ -9,7 +9,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from articles import abuse, locking, services
 from articles.integrity import find_tree_problems
-from articles.models import Comment
+from articles.models import Comment, ReplyRef
 
 from .conftest import numbered, tree_shape
 
@@ -96,6 +96,44 @@ def test_a_reply_whose_parent_moved_into_a_busy_thread_waits_for_that_thread_nex
         ([other.tree_id], True),  # and then waits for the thread the parent is in now
     ]
     assert find_tree_problems() == {}
+
+
+def test_reply_to_a_comment_removed_since_it_was_read_is_refused_and_writes_nothing(thread, post):
+    stale = numbered(thread)[2]  # read while published
+    services.comment_set_status(comment=stale, status=Comment.Status.REMOVED, moderator=None)
+    before = tree_shape(thread)
+    with pytest.raises(ValidationError) as caught:
+        post(thread, ">>2 返信", parent=stale)
+    assert caught.value.code == "parent_gone"
+    assert tree_shape(thread) == before
+    assert not ReplyRef.objects.filter(target_number=2).exists()
+    assert find_tree_problems() == {}
+    # The importer writes what its seed says, under a removed comment too.
+    reply = services.comment_create(article=thread, parent=stale, body="取り込み", seed_index=9)
+    assert reply.parent_id == stale.pk
+    assert find_tree_problems() == {}
+
+
+@pytest.mark.django_db(transaction=True)  # so that the tree write's own transaction shows
+def test_a_replys_tree_write_goes_to_the_database_in_one_round_trip(thread):
+    """The lock, the parent's place, making room, the insert and its >>N reference are
+    pipelined: sent together on PostgreSQL; one after the other elsewhere."""
+    statements = []
+
+    def watch(execute, sql, params, many, context):
+        pipelined = connection.vendor == "postgresql" and bool(
+            connection.connection.pgconn.pipeline_status
+        )
+        statements.append((sql.split()[0], connection.in_atomic_block, pipelined))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        services.comment_create(article=thread, parent=numbered(thread)[2], body=">>2 返信")
+    in_transaction = [(verb, pipelined) for verb, atomic, pipelined in statements if atomic]
+    on_postgresql = connection.vendor == "postgresql"
+    expected = ["SELECT"] * (2 if on_postgresql else 1) + ["UPDATE", "INSERT", "INSERT"]
+    assert [verb for verb, _ in in_transaction] == expected
+    assert all(pipelined == on_postgresql for _, pipelined in in_transaction)
 
 
 def test_numbers_count_up_per_article(thread, other_article, post):
