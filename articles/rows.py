@@ -118,7 +118,9 @@ def send_insert(
     Until that is called the statement's answer is not waited for, so that more statements can
     follow in the same ``pipelined()`` round trip; the cursor must stay open until then. It
     returns whether a row was inserted, which with ``derived`` depends on what its source found;
-    the derived fields come back from the database with the primary key.
+    the derived fields come back from the database with the primary key. pre_save goes out as
+    the statement is sent, before the derived fields are known, and post_save only once a row
+    is read back.
     """
     connection = cursor.db
     model = type(instance)
@@ -169,12 +171,7 @@ def _insert_statement(
     taken = {meta.get_field(name): sql for name, sql in derived.items()}  # names it has
     fields = [f for f in meta.concrete_fields if f not in [*meta.db_returning_fields, *taken]]
     if derived:
-        # A parameter in a SELECT list has no column to take its type from, and PostgreSQL would
-        # take text (or NULL) for text: the values are cast to their columns' types.
-        cast = connection.vendor == "postgresql"
-        placeholders = [
-            f"CAST(%s AS {f.cast_db_type(connection)})" if cast else "%s" for f in fields
-        ]
+        placeholders = [_typed_placeholder(f, connection) for f in fields]
         values = f"SELECT {', '.join([*placeholders, *taken.values()])} {source}"
     else:
         values = f"VALUES ({', '.join(['%s'] * len(fields))})"
@@ -186,3 +183,16 @@ def _insert_statement(
         fields,
         returning,
     )
+
+
+def _typed_placeholder(field: models.Field, connection) -> str:
+    """A parameter in a SELECT list has no column to take its type from, and PostgreSQL would take
+    text (or a NULL of text) for it: there it is cast to its column's type. Not to a length or a
+    precision, which a cast would cut values to where the column refuses them."""
+    if connection.vendor != "postgresql":
+        return "%s"
+    if isinstance(field, models.DecimalField):
+        raise TypeError(f"{field}: a cast would round the value; insert() it instead")
+    if isinstance(field, models.CharField):
+        return f"CAST(%s AS {connection.ops.cast_char_field_without_max_length})"
+    return f"CAST(%s AS {field.cast_db_type(connection)})"

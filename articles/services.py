@@ -283,9 +283,10 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool) -> None
     The lock, the parent's place, making room, the insert and its usual single >>N reference go
     to the database in one round trip (``rows.pipelined``): making room and the insert take the
     parent's place from its row as they run, and do nothing unless the parent is still in the
-    locked tree and (for a reader) published. What the place says is looked at afterwards: a
-    parent gone or removed refuses the reply, one moved to another tree meanwhile has that tree
-    locked too (without waiting, as it is out of order: see retrying()) and everything sent again.
+    locked tree. What the place says is looked at afterwards: a parent gone, or removed when a
+    reader replies, refuses the reply (the transaction undoes what was written); one moved to
+    another tree meanwhile has that tree locked too (without waiting, as it is out of order: see
+    retrying()) and everything is sent again.
     """
     comment.parent = parent
     answered = _answered(comment)
@@ -301,8 +302,9 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool) -> None
                     locking.lock_trees(wait_for)
                     wait_for = []
                 place = _send_place_query(cursor(), parent)
-                open_parent = _open_parent(parent, as_reader=as_reader)
-                _make_room(cursor(), parent, open_parent)
+                open_parent = _open_parent(parent)
+                room = cursor()
+                _make_room(room, parent, open_parent)
                 inserted = rows.send_insert(cursor(), comment, _under(open_parent))
                 ref_saved = None
                 if len(answered) == 1:  # the usual case, as in _save_reply_refs
@@ -322,8 +324,8 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool) -> None
                         ),
                         code="parent_gone",
                     )
-                if not inserted():
-                    # The place said the parent could take it: the insert must have found it so.
+                if room.rowcount < 1 or not inserted():
+                    # The place said the parent is there: both must have found it so.
                     raise RuntimeError(f"the reply to comment {parent.pk} was not inserted")
                 if ref_saved is not None:
                     ref_saved()
@@ -361,14 +363,13 @@ def _send_place_query(cursor, parent: Comment):
     return cursor
 
 
-def _open_parent(parent: Comment, *, as_reader: bool) -> tuple[str, list]:
-    """SQL finding the parent's row, ``parent``, if it can take the reply now: in the tree that is
-    locked and, for a reader, published."""
+def _open_parent(parent: Comment) -> tuple[str, list]:
+    """SQL finding the parent's row, ``parent``, if it is in the tree that is locked (one it was
+    moved out of is not: nothing is written there, and the write is sent again)."""
     table = connection.ops.quote_name(Comment._meta.db_table)
     return (
-        f"FROM {table} parent WHERE parent.id = %s AND parent.tree_id = %s "
-        "AND (parent.status = %s OR %s)",
-        [parent.pk, parent.tree_id, Comment.Status.PUBLISHED, not as_reader],
+        f"FROM {table} parent WHERE parent.id = %s AND parent.tree_id = %s",
+        [parent.pk, parent.tree_id],
     )
 
 

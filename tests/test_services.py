@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DataError, connection
 from django.db.migrations.loader import MigrationLoader
 
 from articles import abuse, locking, services
@@ -121,19 +121,31 @@ def test_a_replys_tree_write_goes_to_the_database_in_one_round_trip(thread):
     statements = []
 
     def watch(execute, sql, params, many, context):
-        pipelined = connection.vendor == "postgresql" and bool(
-            connection.connection.pgconn.pipeline_status
-        )
-        statements.append((sql.split()[0], connection.in_atomic_block, pipelined))
+        # The psycopg pipeline the statement is sent in, if any.
+        pipeline = connection.vendor == "postgresql" and connection.connection._pipeline
+        statements.append((sql.split()[0], connection.in_atomic_block, pipeline))
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(watch):
         services.comment_create(article=thread, parent=numbered(thread)[2], body=">>2 返信")
-    in_transaction = [(verb, pipelined) for verb, atomic, pipelined in statements if atomic]
+    in_transaction = [(verb, pipeline) for verb, atomic, pipeline in statements if atomic]
     on_postgresql = connection.vendor == "postgresql"
     expected = ["SELECT"] * (2 if on_postgresql else 1) + ["UPDATE", "INSERT", "INSERT"]
     assert [verb for verb, _ in in_transaction] == expected
-    assert all(pipelined == on_postgresql for _, pipelined in in_transaction)
+    pipelines = {id(pipeline) if pipeline else None for _, pipeline in in_transaction}
+    assert len(pipelines) == 1  # all in one, on PostgreSQL
+    assert (None not in pipelines) == on_postgresql
+
+
+@pytest.mark.postgresql
+def test_a_value_too_long_for_its_column_is_refused_not_cut(thread):
+    """The insert's values are cast to their columns' types, but not to their lengths."""
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass of the suite")  # SQLite keeps any length
+    with pytest.raises(DataError):
+        services.comment_create(
+            article=thread, parent=numbered(thread)[2], body="返信", ip_hash="x" * 65
+        )
 
 
 def test_numbers_count_up_per_article(thread, other_article, post):
