@@ -9,6 +9,7 @@ import random
 import re
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +25,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
 from .models import Article, Ban, Comment, Premoderation, RateCounter
-from .rows import from_row, select_list, without_flush_wait
+from .rows import from_row, pipelined, select_list, without_flush_wait
 
 URL_RE = re.compile(r"https?://", re.IGNORECASE)
 
@@ -101,27 +102,37 @@ def request_ip_hash(request: HttpRequest) -> str:
 
 
 def active_ban(*, user, ip_hash: str) -> Ban | None:
-    """The ban in force on this user or address that lasts longest (for good before any other).
+    """The ban in force on this user or address that lasts longest (for good before any other)."""
+    connection = connections[Ban.objects.db]
+    with connection.cursor() as cursor:
+        return _send_ban_query(cursor, user=user, ip_hash=ip_hash)()
+
+
+def _send_ban_query(cursor, *, user, ip_hash: str) -> Callable[[], Ban | None]:
+    """Send ``active_ban``'s query on ``cursor``; return what reads its answer.
 
     Written out by hand because every post asks it: the ORM took longer to build this query
     than the database takes to answer it.
     """
     user_id = user.pk if user is not None and user.is_authenticated else None
-    connection = connections[Ban.objects.db]
+    connection = cursor.db
     quote = connection.ops.quote_name
     ip, user_column, expires = (
         quote(Ban._meta.get_field(name).column) for name in ("ip_hash", "user", "expires_at")
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {select_list(Ban, connection)} FROM {quote(Ban._meta.db_table)} "
-            f"WHERE ({ip} = %s AND {ip} <> '' OR {user_column} = %s) "
-            f"AND ({expires} IS NULL OR {expires} > %s) "
-            f"ORDER BY {expires} IS NULL DESC, {expires} DESC LIMIT 1",
-            [ip_hash, user_id, connection.ops.adapt_datetimefield_value(timezone.now())],
-        )
+    cursor.execute(
+        f"SELECT {select_list(Ban, connection)} FROM {quote(Ban._meta.db_table)} "
+        f"WHERE ({ip} = %s AND {ip} <> '' OR {user_column} = %s) "
+        f"AND ({expires} IS NULL OR {expires} > %s) "
+        f"ORDER BY {expires} IS NULL DESC, {expires} DESC LIMIT 1",
+        [ip_hash, user_id, connection.ops.adapt_datetimefield_value(timezone.now())],
+    )
+
+    def read() -> Ban | None:
         row = cursor.fetchone()
-    return None if row is None else from_row(Ban, row, connection)
+        return None if row is None else from_row(Ban, row, connection)
+
+    return read
 
 
 # Rate limits ------------------------------------------------------------------------------------
@@ -156,6 +167,13 @@ def rate_hits(counted: list[tuple[str, Limit]]) -> bool:
     """
     if settings.FORUM_RATE_LIMIT_STORE == "cache":
         return all([_cache_hit(key, limit) for key, limit in counted])
+    with connection.cursor() as cursor:
+        return _send_rate_query(cursor, counted)()
+
+
+def _send_rate_query(cursor, counted: list[tuple[str, Limit]]) -> Callable[[], bool]:
+    """Send ``rate_hits``' upsert on ``cursor`` (the database store); return what reads its
+    answer."""
     now = time.time()
     rows, params = [], []
     for key, limit in counted:
@@ -166,22 +184,25 @@ def rate_hits(counted: list[tuple[str, Limit]]) -> bool:
         params += [
             f"{limit.name}:{key}",
             # As the ORM stores them, so that its queries (login_blocked, pruning) match.
-            connection.ops.adapt_datetimefield_value(window_start),
-            connection.ops.adapt_datetimefield_value(expires_at),
+            cursor.db.ops.adapt_datetimefield_value(window_start),
+            cursor.db.ops.adapt_datetimefield_value(expires_at),
         ]
     table = RateCounter._meta.db_table
-    with connection.cursor() as cursor:
-        # A count lost in a crash would not matter: its commit need not wait for the disk.
-        cursor.execute(
-            f"INSERT INTO {table} (key, window_start, expires_at, count) VALUES {', '.join(rows)} "
-            f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
-            f"RETURNING key, count{without_flush_wait(connection)}",
-            params,
-        )
+    # A count lost in a crash would not matter: its commit need not wait for the disk.
+    cursor.execute(
+        f"INSERT INTO {table} (key, window_start, expires_at, count) VALUES {', '.join(rows)} "
+        f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
+        f"RETURNING key, count{without_flush_wait(cursor.db)}",
+        params,
+    )
+
+    def read() -> bool:
         counts = {key: count for key, count, *_ in cursor.fetchall()}
-    if random.random() < 0.02:
-        RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
-    return all(counts[f"{limit.name}:{key}"] <= limit.count for key, limit in counted)
+        if random.random() < 0.02:
+            RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
+        return all(counts[f"{limit.name}:{key}"] <= limit.count for key, limit in counted)
+
+    return read
 
 
 def _cache_hit(key: str, limit: Limit) -> bool:
@@ -196,13 +217,42 @@ def _cache_hit(key: str, limit: Limit) -> bool:
     return count <= limit.count
 
 
-def post_allowed(*, user, ip_hash: str) -> bool:
-    """Count a post by this poster against every limit; False when one of them is passed."""
+def _post_counted(*, user, ip_hash: str) -> list[tuple[str, Limit]]:
     keys = [f"ip:{ip_hash}"]
     if user is not None and user.is_authenticated:
         keys.append(f"user:{user.pk}")
     # Every limit counts the attempt, so that hammering a full window keeps it full.
-    return rate_hits([(f"post:{key}", limit) for limit in post_limits() for key in keys])
+    return [(f"post:{key}", limit) for limit in post_limits() for key in keys]
+
+
+def post_allowed(*, user, ip_hash: str) -> bool:
+    """Count a post by this poster against every limit; False when one of them is passed."""
+    return rate_hits(_post_counted(user=user, ip_hash=ip_hash))
+
+
+@dataclass(frozen=True)
+class PosterCheck:
+    ban: Ban | None  # the ban in force, as active_ban finds it
+    too_fast: bool  # whether the post passed a rate limit (it is counted regardless)
+
+
+def check_poster(*, user, ip_hash: str) -> PosterCheck:
+    """``active_ban`` and ``post_allowed`` at once, as every post asks them.
+
+    With the rate counts in the database, both statements go in one round trip
+    (``rows.pipelined``); a banned poster's attempt counts against their limits too.
+    """
+    counted = _post_counted(user=user, ip_hash=ip_hash)
+    if settings.FORUM_RATE_LIMIT_STORE == "cache":
+        return PosterCheck(
+            ban=active_ban(user=user, ip_hash=ip_hash), too_fast=not rate_hits(counted)
+        )
+    # Each cursor stays open until its answer is read.
+    with connection.cursor() as bans, connection.cursor() as counts:
+        with pipelined(connection):
+            ban = _send_ban_query(bans, user=user, ip_hash=ip_hash)
+            allowed = _send_rate_query(counts, counted)
+        return PosterCheck(ban=ban(), too_fast=not allowed())
 
 
 LOGIN_LIMIT = Limit("login", 5, 15 * 60)

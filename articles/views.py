@@ -203,8 +203,8 @@ def _post(
         return None
     user = request.user if request.user.is_authenticated else None
     ip_hash = abuse.request_ip_hash(request)
-    ban = abuse.active_ban(user=user, ip_hash=ip_hash)
-    if ban is not None:
+    check = abuse.check_poster(user=user, ip_hash=ip_hash)
+    if (ban := check.ban) is not None:
         form.status_code = 403
         if ban.expires_at:
             until = date_format(timezone.localtime(ban.expires_at), "DATETIME_FORMAT")
@@ -212,7 +212,7 @@ def _post(
         else:
             form.add_error(None, gettext("You may no longer comment on this site."))
         return None
-    if not abuse.post_allowed(user=user, ip_hash=ip_hash):
+    if check.too_fast:
         form.status_code = 429
         form.add_error(
             None,

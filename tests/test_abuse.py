@@ -6,11 +6,19 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from articles.abuse import active_ban, check_form_token, form_token, ip_hash
+from articles.abuse import (
+    PosterCheck,
+    active_ban,
+    check_form_token,
+    check_poster,
+    form_token,
+    ip_hash,
+)
 from articles.models import Ban, Comment, ModerationLog
 
 from .conftest import count_in_two_processes, form, test_database_url
@@ -84,6 +92,33 @@ def test_the_ban_found_is_the_instance_the_orm_would_load(db):
     by_address = Ban.objects.create(ip_hash=ip_hash("203.0.113.9"), reason="荒らし")
     assert active_ban(user=None, ip_hash=ip_hash("203.0.113.9")).pk == by_address.pk
     assert active_ban(user=None, ip_hash=ip_hash("203.0.113.10")) is None
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as a reader's post runs it
+def test_the_ban_and_the_rate_count_are_asked_in_one_round_trip(settings):
+    """check_poster answers as active_ban and post_allowed do, their two statements pipelined
+    on PostgreSQL (one after the other elsewhere); a banned poster's attempt counts too."""
+    settings.FORUM_RATE_LIMITS = {"burst": (2, 30), "hourly": (30, 3600)}
+    address = ip_hash("198.51.100.7")
+    pipelines = []
+
+    def watch(execute, sql, params, many, context):
+        pipelines.append(connection.vendor == "postgresql" and connection.connection._pipeline)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        first = check_poster(user=None, ip_hash=address)
+    assert first == PosterCheck(ban=None, too_fast=False)
+    assert len(pipelines) == 2
+    assert len({id(p) if p else None for p in pipelines}) == 1
+    assert all(pipelines) == (connection.vendor == "postgresql")
+
+    ban = Ban.objects.create(ip_hash=address, reason="荒らし")
+    second = check_poster(user=None, ip_hash=address)
+    assert (second.ban.pk, second.too_fast) == (ban.pk, False)
+    # The banned attempt counted: the third passes the burst limit of two.
+    assert check_poster(user=None, ip_hash=address).too_fast
+    assert check_poster(user=None, ip_hash=ip_hash("198.51.100.8")) == first
 
 
 def test_a_banned_account_cannot_comment_from_any_address(url):
