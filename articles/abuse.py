@@ -233,7 +233,7 @@ def post_allowed(*, user, ip_hash: str) -> bool:
 @dataclass(frozen=True)
 class PosterCheck:
     ban: Ban | None  # the ban in force, as active_ban finds it
-    too_fast: bool  # whether the post passed a rate limit (it is counted regardless)
+    too_fast: bool  # whether the post went over a rate limit (it is counted regardless)
 
 
 def check_poster(*, user, ip_hash: str) -> PosterCheck:
