@@ -117,7 +117,7 @@ def test_the_ban_and_the_rate_count_are_asked_in_one_round_trip(settings, monkey
     ban = Ban.objects.create(ip_hash=address, reason="荒らし")
     second = check_poster(user=None, ip_hash=address)
     assert (second.ban.pk, second.too_fast) == (ban.pk, False)
-    # The banned attempt counted: the third passes the burst limit of two.
+    # The banned attempt counted: the third goes over the burst limit of two.
     assert check_poster(user=None, ip_hash=address).too_fast
     assert check_poster(user=None, ip_hash=ip_hash("198.51.100.8")) == first
 
