@@ -195,6 +195,7 @@ class Comment(MPTTModel):
         blank=True,
         related_name="children",
         verbose_name=_("reply to"),
+        db_index=False,  # comment_parent_idx below: replies only
     )
     number = models.PositiveIntegerField(_("number"))
     body = models.TextField(_("body"), max_length=COMMENT_BODY_MAX_LENGTH)
@@ -262,6 +263,15 @@ class Comment(MPTTModel):
                 fields=("article", "number"),
                 condition=models.Q(parent__isnull=True),
                 name="comment_roots_idx",
+            ),
+            # A comment's replies. Partial, so that it cannot serve "the roots of an article"
+            # (parent_id IS NULL): with planner statistics (ANALYZE, PRAGMA optimize) SQLite took
+            # a plain parent_id index for that, reading every root in the database, instead of
+            # comment_roots_idx (tests/test_query_plans.py).
+            models.Index(
+                fields=("parent",),
+                condition=models.Q(parent__isnull=False),
+                name="comment_parent_idx",
             ),
             models.Index(
                 fields=("user",), condition=models.Q(user__isnull=False), name="comment_user_idx"
