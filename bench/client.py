@@ -45,7 +45,13 @@ class Session:
         self.csrf_token = ""
         self.counter = itertools.count(1)
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Response:
         headers = {
             "Host": HOST,
             "Accept-Language": "ja",
@@ -59,6 +65,7 @@ class Session:
             body = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Origin"] = ORIGIN
+        headers.update(extra_headers or {})
         connection = http.client.HTTPConnection(HOST, self.port, timeout=TIMEOUT)
         try:
             started = time.perf_counter()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import client
+from . import client, compression
 from .client import Load
 
 # The hot articles: their comment counts (their slugs are bench-hot-<count>).
@@ -76,6 +76,8 @@ class Results:
     comments_at_writes: int = 0
     integrity: dict[str, list[str]] = field(default_factory=dict)
     server_errors: int = 0
+    # bench.compression.Compression of the hot articles' pages, at the first stage.
+    compression: list = field(default_factory=list)
 
 
 Row = tuple[str, str, str, str, str]  # measurement, comments in DB, measured, target, met?
@@ -301,7 +303,7 @@ def machine_facts(args, results: Results) -> list[tuple[str, str]]:
         ("nproc", nproc),
         ("memory", f"{memory / 1024 / 1024:.1f} GiB"),
         ("CPU", model.group(1) if model else "unknown"),
-        ("PostgreSQL", results.postgres),
+        ("SQLite" if getattr(args, "sqlite", False) else "PostgreSQL", results.postgres),
         ("Python", platform.python_version()),
         ("Django", django.get_version()),
         ("django-mptt", importlib.metadata.version("django-mptt")),
@@ -348,6 +350,14 @@ def render(argv: list[str], args, results: Results) -> str:
         "connecting to the last byte; the server's own time (its request log) is in brackets.",
         figures,
         *(["## Integrity problems\n\n" + "\n".join(integrity)] if integrity else []),
+        *(
+            [
+                "## Pages with and without compression\n\n"
+                + markdown_table(compression.HEADER, [c.row() for c in results.compression])
+            ]
+            if results.compression
+            else []
+        ),
         "## Data set\n\n" + "\n".join(f"- {line}" for line in results.seeding) + "\n\n" + data,
         "## Machine\n\n" + markdown_table(("", ""), machine_facts(args, results)),
     ]

@@ -74,8 +74,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--replies", type=int, default=500, help="sequential replies")
     parser.add_argument("--posters", type=int, default=8, help="concurrent posters")
     parser.add_argument("--post-seconds", type=float, default=20.0)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument(
+        "--sqlite",
+        action="store_true",
+        help="on SQLite instead (bench/on_sqlite.py): before and after the parent index fix",
+    )
+    parser.add_argument(
+        "--faults",
+        action="store_true",
+        help="the failures instead (bench/faults.py): writes bench/RESULTS-faults.md",
+    )
+    parser.add_argument(
+        "--page-requests", type=int, default=30, help="--sqlite: page reads per page and phase"
+    )
+    parser.add_argument(
+        "--fault-seconds", type=float, default=12.0, help="--faults: posting time per scenario"
+    )
+    parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.output is None:
+        name = "RESULTS-faults.md" if args.faults else "RESULTS-sqlite.md" if args.sqlite else None
+        args.output = DEFAULT_OUTPUT.with_name(name) if name else DEFAULT_OUTPUT
     if not DB_NAME_RE.match(args.db_name):
         parser.error("--db-name must be a plain name containing 'bench' (it is dropped)")
     if args.comments_total < sum(HOT_SIZES):
@@ -316,6 +335,19 @@ def measure_reads(server: "Server", args: argparse.Namespace, results: Results) 
                 f"{figures.per_second:.1f}/s at c={args.read_concurrency}, "
                 f"{figures.sql.queries} queries"
             )
+
+
+def measure_compression(server: "Server", args: argparse.Namespace, results: Results) -> None:
+    """Bytes and time of the hot articles' pages without and with gzip (bench/compression.py)."""
+    from . import compression
+
+    for number, query in enumerate(PAGE_VARIANTS.values()):
+        for size in HOT_SIZES:
+            path = page_path(size, query)
+            count = args.requests // 4 if not query else 5
+            figures = compression.measure(server, path, count, f"gz{number}-{size}")
+            results.compression.append(figures)
+            say(f"  {path}: {results.compression[-1].row()[1]}")
 
 
 # Writing -----------------------------------------------------------------------------------------
@@ -578,6 +610,14 @@ def seed(results: Results, total: int, stream: str) -> None:
 
 def run(argv: list[str]) -> None:
     args = parse_args(argv)
+    if args.faults:
+        from .faults import run_faults
+
+        return run_faults(argv, args)
+    if args.sqlite:
+        from .on_sqlite import run_sqlite
+
+        return run_sqlite(argv, args)
     results = Results(load_before=report.load_average(), postgres=postgres_version())
     workdir = Path(tempfile.mkdtemp(prefix="forum-bench-"))
     env = server_environment(args.db_name, workdir / "static")
@@ -603,6 +643,7 @@ def run(argv: list[str]) -> None:
         server.wait_ready(page_path(HOT_SIZES[0], ""))
         say(f"gunicorn on {client.HOST}:{server.port}; reading")
         measure_reads(server, args, results)
+        measure_compression(server, args, results)
         if args.scale_to and args.scale_to > results.stages[0]:
             seed(results, args.scale_to, f"to-{args.scale_to}")
             say("reading again")

@@ -331,6 +331,10 @@ def vacuum_analyze() -> None:
     the seeding's writes flushed to disk, so that the measurements after it do not share the
     machine with PostgreSQL's checkpointer and the kernel writing back gigabytes of them."""
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-        cursor.execute("CHECKPOINT")
+        if connection.vendor == "sqlite":
+            cursor.execute("ANALYZE")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("CHECKPOINT")
     os.sync()
