@@ -356,7 +356,7 @@ def child_sqlite(workdir: Path, seconds: float) -> dict:
         posters = [Poster(server.port, slug, parents, seed=f"lite-{n}") for n in range(8)]
         load = post_during(posters, seconds)
         judge(outcome, posters, load)
-        outcome.notes.append(f"{load.per_second:.1f} replies/s acknowledged or refused")
+        outcome.notes.append(f"{load.per_second:.1f} acknowledged replies/s")
         outcome.notes.append(f"{server.error_count()} tracebacks in gunicorn's log")
     finally:
         server.stop()
