@@ -142,18 +142,39 @@ class Poster:
         except Exception:
             self.posted[-1].no_answer = True
             raise
+        finally:
+            self.posted[-1].finished = time.monotonic()
 
 
 def post_during(posters: list[Poster], seconds: float, fault=None, at: float = 0.0):
     """Run the posters for ``seconds``; call ``fault()`` ``at`` seconds in; return the load."""
     timer = None
+    started = time.monotonic()
     if fault is not None:
         timer = threading.Timer(at, fault)
         timer.start()
     load = client.concurrent([p.attempt for p in posters], seconds)
     if timer is not None:
         timer.join()
+    load.started, load.fault_at = started, started + at if fault is not None else None
     return load
+
+
+def timeline(posters: list[Poster], load) -> str:
+    """Acknowledged replies per second before and after the fault, and when the last failure
+    after it came."""
+    records = [r for poster in posters for r in poster.posted if hasattr(r, "finished")]
+    if load.fault_at is None:
+        return ""
+    ended = max(r.finished for r in records)
+    before = sum(1 for r in records if r.ok and r.finished < load.fault_at)
+    after = sum(1 for r in records if r.ok and r.finished >= load.fault_at)
+    failed = [r.finished for r in records if not r.ok and r.finished >= load.fault_at]
+    last = f"; the last failure {max(failed) - load.fault_at:.1f} s after it" if failed else ""
+    return (
+        f"Acknowledged {before / (load.fault_at - load.started):.0f}/s before the fault, "
+        f"{after / max(ended - load.fault_at, 1e-9):.0f}/s from it to the end{last}"
+    )
 
 
 def judge(outcome: Outcome, posters: list[Poster], load) -> None:
@@ -276,6 +297,7 @@ def child_postgresql(workdir: Path, seconds: float) -> dict:
                 f"The restart took {took[0]:.1f} s" if took else "No restart happened"
             )
             judge(outcome, posters, load)
+            outcome.notes.append(timeline(posters, load))
             outcome.notes.append(f"{server.error_count()} tracebacks in gunicorn's log")
             outcomes.append(outcome)
 
@@ -295,6 +317,7 @@ def child_postgresql(workdir: Path, seconds: float) -> dict:
                 killed.append(pid)
 
             load = post_during(posters, seconds, kill, seconds / 3)
+            outcome.notes.append(timeline(posters, load))
             outcome.notes.append(
                 f"Killed worker {killed[0]}; gunicorn started another: "
                 f"{len(worker_pids(server))} workers after"
