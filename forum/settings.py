@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A comment the database could not take: 503 with the reader's text back.
+    "forum.middleware.DatabaseDownMiddleware",
 ]
 
 ROOT_URLCONF = "forum.urls"
