@@ -83,8 +83,10 @@ class RequestLogMiddleware:
 class DatabaseDownMiddleware:
     """A comment sent while the database cannot be reached (restarting, unreachable, or SQLite's
     write lock held past its timeout) is answered 503 with the reader's text in a form to send
-    again, rather than Django's bare error page, which would lose it. Nothing was saved: the
-    write's transaction did not commit. The page touches neither the database nor the session."""
+    again, rather than Django's bare error page, which would lose it. The write's transaction
+    did not commit, so nothing was saved; only a connection lost during the COMMIT itself leaves
+    that unknown (bench --faults counts such posts). The page touches neither the database nor
+    the session."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
