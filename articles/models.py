@@ -14,6 +14,10 @@ from .querysets import ArticleQuerySet, CommentManager
 
 COMMENT_BODY_MAX_LENGTH = 5000
 AUTHOR_NAME_MAX_LENGTH = 50
+# A lead is the paragraph under the headline that says what the article is about: a few sentences
+# (the seeds' are about 100 characters). Long enough for any real one, short enough that a
+# paragraph of body text pasted into it by mistake is refused.
+ARTICLE_LEAD_MAX_LENGTH = 1000
 
 
 class Premoderation(models.TextChoices):
@@ -37,7 +41,7 @@ def new_thread_version() -> int:
 class Article(models.Model):
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
-    lead = models.TextField(_("lead"), blank=True)
+    lead = models.TextField(_("lead"), blank=True, max_length=ARTICLE_LEAD_MAX_LENGTH)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     published_at = models.DateTimeField(_("published"), default=timezone.now, db_index=True)
     comments_open = models.BooleanField(_("comments open"), default=True)
@@ -63,6 +67,12 @@ class Article(models.Model):
 
     class Meta:
         ordering = ("-published_at", "-pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("lead"), ARTICLE_LEAD_MAX_LENGTH),
+                name="article_lead_max_length",
+            ),
+        ]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
 
