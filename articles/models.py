@@ -12,7 +12,8 @@ from mptt.models import MPTTModel, TreeForeignKey
 
 from .querysets import ArticleQuerySet, CommentManager
 
-COMMENT_BODY_MAX_LENGTH = 5000
+# One setting for the form, the request body limit and the database (see forum/settings.py).
+COMMENT_BODY_MAX_LENGTH = settings.FORUM_COMMENT_MAX_LENGTH
 AUTHOR_NAME_MAX_LENGTH = 50
 # A lead is the paragraph under the headline that says what the article is about: a few sentences
 # (the seeds' are about 100 characters). Long enough for any real one, short enough that a
