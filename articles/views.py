@@ -338,6 +338,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         article_url=article_url,
         backlinks=backlinks_for(article.pk, [c.number for c in subtree]),
         viewer=_viewer(request),
+        known_numbers={a.pk: a.number for a in ancestors},
     )
     context = {
         "article": article,

@@ -248,3 +248,14 @@ def test_a_comment_loads_with_its_article_as_the_orm_loads_them(seeded):
 def test_a_comment_number_out_of_any_range_is_not_found(client, seeded):
     url = f"{seeded.get_absolute_url()}c/{2**63}/reply/"
     assert client.get(url).status_code == 404
+
+
+def test_a_comments_own_page_has_a_heading_and_says_which_comment_it_answers(client, seeded):
+    url = seeded.get_absolute_url()
+    text = client.get(f"{url}c/2/", HTTP_ACCEPT_LANGUAGE="ja").text
+    assert '<h1 class="comment-page-heading">コメント #2(#1への返信)</h1>' in text
+    focus = text[text.index('class="focus"') :]
+    assert 'aria-label="第1階層・#1への返信"' in focus
+    assert "#0" not in text
+    top = client.get(f"{url}c/1/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert '<h1 class="comment-page-heading">Comment #1</h1>' in top
