@@ -259,3 +259,21 @@ def test_a_comments_own_page_has_a_heading_and_says_which_comment_it_answers(cli
     assert "#0" not in text
     top = client.get(f"{url}c/1/", HTTP_ACCEPT_LANGUAGE="en").text
     assert '<h1 class="comment-page-heading">Comment #1</h1>' in top
+
+
+def test_a_reply_range_links_and_backlinks_every_comment_in_it(client, article, post):
+    from articles.models import ReplyRef
+
+    for n in range(3):
+        post(article, f"{n + 1}つ目")
+    reply = post(article, ">>1-3 全部違う ≫2")
+    assert sorted(
+        ReplyRef.objects.filter(source=reply).values_list("target_number", flat=True)
+    ) == [
+        1,
+        2,
+        3,
+    ]
+    text = client.get(article.get_absolute_url()).text
+    assert 'data-number="3">3</a>' in text
+    assert text.count('data-number="2">&gt;&gt;2</a>') == 1

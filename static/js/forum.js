@@ -443,6 +443,30 @@
     }
   });
 
+  // Phones have no hover: the first tap on a >>N opens its preview, a second one follows the
+  // link, and a tap anywhere else closes it. Whether the preview was open is read before the
+  // tap, whose emulated mouseover opens it too.
+  var lastPointer = "";
+  var openBeforeTap = null;
+  document.addEventListener("pointerdown", function (event) {
+    lastPointer = event.pointerType;
+    var link = previewLink(event.target);
+    openBeforeTap = tooltipLink && tooltip && !tooltip.hidden ? tooltipLink : null;
+    if (event.pointerType === "touch" && tooltipLink && !link &&
+        !(tooltip && tooltip.contains(event.target))) {
+      hidePreview();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var link = previewLink(event.target);
+    if (link && lastPointer === "touch" && openBeforeTap !== link) {
+      event.preventDefault();
+      openBeforeTap = link;
+      showPreview(link);
+    }
+  });
+
   window.addEventListener("resize", function () {
     if (tooltipLink && tooltip && !tooltip.hidden) {
       place(tooltipLink);

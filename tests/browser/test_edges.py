@@ -1,0 +1,52 @@
+"""Rough edges a reader meets in the browser: >>N previews on phones, error pages, focus."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from articles.models import Article
+
+from ..conftest import SEED_NAME
+from .conftest import PHONE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def article(seed_dir) -> Article:
+    call_command("import_seeds", str(seed_dir), stdout=StringIO(), stderr=StringIO())
+    return Article.objects.get(import_ref=SEED_NAME)
+
+
+@pytest.fixture
+def touch_page(browser, live_server):
+    context = browser.new_context(
+        viewport=PHONE, locale="ja-JP", base_url=live_server.url, has_touch=True, is_mobile=True
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_on_a_phone_a_tap_opens_the_reply_preview_and_a_second_follows_it(
+    touch_page, article, post
+):
+    post(article, ">>9 CAATSAの件、同感です")
+    page = touch_page
+    url = article.get_absolute_url()
+    page.goto(url)
+    link = page.locator("#c37 a.reply-ref")
+    link.tap()
+    preview = page.get_by_role("tooltip")
+    expect(preview).to_be_visible()
+    expect(preview).to_contain_text("CAATSAを改正して")
+    assert page.url.endswith(url)
+    # A tap elsewhere closes it.
+    page.locator("h1").tap()
+    expect(preview).to_be_hidden()
+    link.tap()
+    expect(preview).to_be_visible()
+    link.tap()
+    page.wait_for_url("**/c/9/")
