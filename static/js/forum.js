@@ -6,6 +6,8 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");
+
   var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
 
   function commentNumber(comment) {
@@ -493,9 +495,22 @@
     return match ? match[1] : null;
   }
 
-  var initial = commentNamed(hashNumber() || new URLSearchParams(window.location.search).get("new"));
+  var newNumber = new URLSearchParams(window.location.search).get("new");
+  var initial = commentNamed(hashNumber() || newNumber);
   if (initial) {
     showComment(initial, false);
+  }
+  // After posting: focus on the new comment, and say so to screen readers (the page says what).
+  var posted = commentNamed(newNumber);
+  var announcement = document.getElementById("new-comment-status");
+  if (posted) {
+    posted.setAttribute("tabindex", "-1");
+    posted.focus({ preventScroll: true });
+  }
+  if (posted && announcement) {
+    window.setTimeout(function () {
+      announcement.textContent = announcement.getAttribute("data-message");
+    }, 100);
   }
 
   window.addEventListener("hashchange", function () {

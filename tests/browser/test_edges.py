@@ -50,3 +50,26 @@ def test_on_a_phone_a_tap_opens_the_reply_preview_and_a_second_follows_it(
     expect(preview).to_be_visible()
     link.tap()
     page.wait_for_url("**/c/9/")
+
+
+def test_after_posting_focus_and_an_announcement_go_to_the_new_comment(page, article):
+    page.goto(article.get_absolute_url())
+    form = page.locator("#comment-form")
+    expect(form.locator(".hint")).to_be_visible()  # JavaScript runs: its shortcut is named
+    form.get_by_label("コメント", exact=True).fill("フォーカスの確認")
+    form.get_by_role("button", name="投稿する").click()
+    page.wait_for_url("**?new=37#c37")
+    expect(page.locator("#c37")).to_be_focused()
+    expect(page.locator("#new-comment-status")).to_have_text(
+        "コメント #37 を保存しました。ここに表示されています。"
+    )
+
+
+def test_without_javascript_the_ctrl_enter_hint_is_not_shown(browser, live_server, article):
+    context = browser.new_context(
+        locale="ja-JP", base_url=live_server.url, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(article.get_absolute_url())
+    expect(page.locator("#comment-form .hint")).to_be_hidden()
+    context.close()
