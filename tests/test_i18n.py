@@ -181,4 +181,4 @@ def test_every_translatable_string_in_the_code_has_a_japanese_translation(tmp_pa
     )
     assert len(extracted) > 50
     missing = sorted(key for key in extracted if not catalogue.get(key) or not all(catalogue[key]))
-    assert missing == []
+    assert missing == [], missing
