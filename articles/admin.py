@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
@@ -182,7 +183,7 @@ ARTICLE_TITLE_LENGTH = 24
 class CommentAdmin(admin.ModelAdmin):
     form = CommentAdminForm
     # The comment first (its number, name and text), the article short: moderators read comments.
-    list_display = ("comment_text", "short_article", "status", "open_reports", "created_at")
+    list_display = ("comment_text", "short_article", "status", "open_reports")
     list_display_links = ("comment_text",)
     # Newest first, by the primary key: posting order, and an index every database has.
     ordering = ("-pk",)
@@ -228,10 +229,11 @@ class CommentAdmin(admin.ModelAdmin):
     def comment_text(self, comment: Comment) -> str:
         excerpt = " / ".join(line.strip() for line in comment.body.splitlines() if line.strip())
         return format_html(
-            '<span class="comment-head"><strong>#{}</strong> {}</span>'
+            '<span class="comment-head"><strong>#{}</strong> {} · <time>{}</time></span>'
             '<span class="comment-excerpt">{}</span>',
             comment.number,
             self.author(comment),
+            date_format(timezone.localtime(comment.created_at), "SHORT_DATETIME_FORMAT"),
             Truncator(excerpt).chars(EXCERPT_LENGTH),
         )
 
@@ -427,7 +429,7 @@ class CommentAdmin(admin.ModelAdmin):
 class ReportedCommentAdmin(CommentAdmin):
     """The reported queue: comments with open reports, most reported first."""
 
-    list_display = ("comment_text", "open_reports", "short_article", "status", "created_at")
+    list_display = ("comment_text", "open_reports", "short_article", "status")
     list_filter = ("status", "article")
     actions = ("dismiss_reports", "hide", "remove", "ban_posters")
     ordering = ("-open_reports", "-pk")
@@ -440,7 +442,7 @@ class ReportedCommentAdmin(CommentAdmin):
 class PendingCommentAdmin(CommentAdmin):
     """The approval queue: held comments, oldest first."""
 
-    list_display = ("comment_text", "short_article", "created_at")
+    list_display = ("comment_text", "short_article")
     list_filter = ("article",)
     actions = ("approve", "remove", "ban_posters")
     ordering = ("created_at", "pk")

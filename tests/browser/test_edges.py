@@ -73,3 +73,40 @@ def test_without_javascript_the_ctrl_enter_hint_is_not_shown(browser, live_serve
     page.goto(article.get_absolute_url())
     expect(page.locator("#comment-form .hint")).to_be_hidden()
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_moderators_comment_list_shows_the_comment_text_without_scrolling_sideways(
+    browser, live_server, article, moderator, screenshots, width
+):
+    from articles.models import Comment
+
+    Comment.objects.filter(number=36).update(body="モデレーターが読むべき本文です。" * 20)
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, locale="ja-JP", base_url=live_server.url
+    )
+    page = context.new_page()
+    page.goto("/admin/login/")
+    page.get_by_label("ユーザー名").fill("moderator")
+    page.get_by_label("パスワード").fill("mod-password-123")
+    page.get_by_role("button", name="ログイン").click()
+    page.goto("/admin/articles/comment/")
+    page.screenshot(path=screenshots / f"admin-comments-{width}.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # Nor inside the list: the table fits the box that would scroll it.
+    assert page.evaluate(
+        "(() => { const r = document.querySelector('#changelist .results');"
+        " return r.scrollWidth <= r.clientWidth; })()"
+    )
+    first = page.locator("#result_list tbody tr").first
+    # Newest first: #36 leads, its text visible in full width of the screen.
+    expect(first.locator(".field-comment_text")).to_contain_text("#36")
+    text = first.locator(".comment-excerpt")
+    expect(text).to_contain_text("モデレーターが読むべき本文です。")
+    box = text.bounding_box()
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= width
+    assert box["width"] >= 300
+    article_cell = first.locator("td.field-short_article").bounding_box()
+    assert article_cell["width"] < 250
+    context.close()
