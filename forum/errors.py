@@ -7,6 +7,7 @@ never a blank error.
 """
 
 import logging
+import sys
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
@@ -169,6 +170,10 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its except block: a database that failed outside a view (in a
+    # middleware saving the session, say) is still a 503 to try again, not a fault of ours.
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return error_page(request, 503)
     return error_page(request, 500)
 
 

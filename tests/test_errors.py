@@ -153,3 +153,17 @@ def test_too_many_requests_raised_by_a_view_is_the_429_page(rf, db):
     response = middleware.process_exception(rf.get("/"), TooManyRequests("遅くしてください"))
     assert response.status_code == 429
     assert "遅くしてください" in response.content.decode()
+
+
+def test_a_database_failure_outside_a_view_is_a_503_too(rf, db):
+    from forum.errors import server_error
+
+    request = rf.post("/articles/x/comment/", {"body": "ミドルウェアで失敗"})
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert response["Retry-After"].isdigit()
+    assert "ミドルウェアで失敗</textarea>" in response.content.decode()
+    assert server_error(rf.get("/")).status_code == 500
