@@ -274,12 +274,7 @@ class CommentAdmin(admin.ModelAdmin):
         name = request.POST.get("moderation_action", "")
         if name not in self.change_page_actions:
             raise PermissionDenied
-        # The list's action form names these "reason" and "days"; on the change page they sit
-        # inside the comment's own form, so they carry a prefix.
-        post = request.POST.copy()
-        post["reason"] = request.POST.get("moderation_reason", "")
-        post["days"] = request.POST.get("moderation_days", "")
-        request.POST = post
+        # The form sends "reason" and "days" as the list's action form does.
         getattr(self, name)(request, Comment.objects.filter(pk=comment.pk))
         change_url = reverse(
             f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change",

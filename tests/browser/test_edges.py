@@ -110,3 +110,26 @@ def test_moderators_comment_list_shows_the_comment_text_without_scrolling_sidewa
     article_cell = first.locator("td.field-short_article").bounding_box()
     assert article_cell["width"] < 250
     context.close()
+
+
+def test_a_moderator_hides_a_comment_from_its_change_page_and_is_told(
+    browser, live_server, article, moderator
+):
+    from articles.models import Comment
+
+    context = browser.new_context(locale="ja-JP", base_url=live_server.url)
+    page = context.new_page()
+    page.goto("/admin/login/")
+    page.get_by_label("ユーザー名").fill("moderator")
+    page.get_by_label("パスワード").fill("mod-password-123")
+    page.get_by_role("button", name="ログイン").click()
+    comment = Comment.objects.get(number=3)
+    page.goto(f"/admin/articles/comment/{comment.pk}/change/")
+    actions = page.locator("form.moderation-actions")
+    actions.get_by_label("理由").fill("ページから")
+    actions.locator('button[value="hide"]').click()
+    page.wait_for_url(f"**/admin/articles/comment/{comment.pk}/change/")
+    expect(page.locator(".messagelist")).to_contain_text("1件のコメント")
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.HIDDEN
+    context.close()
