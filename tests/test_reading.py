@@ -277,3 +277,33 @@ def test_a_reply_range_links_and_backlinks_every_comment_in_it(client, article, 
     text = client.get(article.get_absolute_url()).text
     assert 'data-number="3">3</a>' in text
     assert text.count('data-number="2">&gt;&gt;2</a>') == 1
+
+
+def test_the_migration_relinks_ranges_in_comments_stored_before(client, article, post):
+    import importlib
+
+    from django.apps import apps
+
+    from articles.models import ReplyRef
+
+    migration = importlib.import_module("articles.migrations.0010_lead_limit_and_admin_labels")
+    for n in range(3):
+        post(article, f"{n + 1}つ目")
+    reply = post(article, ">>1-3 と ≫2")
+    other = post(article, "範囲なし >>1")
+    # As stored before ranges and ≫ were read: only >>1 linked and answered.
+    Comment.objects.filter(pk=reply.pk).update(
+        body_html='<a class="reply-ref" href="x" data-number="1">&gt;&gt;1</a>-3 と ≫2'
+    )
+    ReplyRef.objects.filter(source=reply).exclude(target_number=1).delete()
+    version = Comment.objects.get(pk=reply.pk).thread_version
+    untouched = Comment.objects.values("body_html", "thread_version").get(pk=other.pk)
+    migration.relink_ranges(apps, None)
+    reply.refresh_from_db()
+    assert 'data-number="3">3</a>' in reply.body_html
+    assert 'data-number="2">&gt;&gt;2</a>' in reply.body_html
+    assert reply.thread_version != version
+    assert sorted(
+        ReplyRef.objects.filter(source=reply).values_list("target_number", flat=True)
+    ) == [1, 2, 3]
+    assert Comment.objects.values("body_html", "thread_version").get(pk=other.pk) == untouched

@@ -4,6 +4,42 @@ import django.db.models.deletion
 import django.db.models.functions.text
 import django.db.models.lookups
 from django.db import migrations, models
+from django.db.models import Q
+
+
+def relink_ranges(apps, schema_editor):
+    """Render again the stored HTML of comments with a >>N-M range or a ≫N, which now link, and
+    record the comments they answer; their threads get new versions, so no cached copy stays."""
+    from django.urls import reverse
+
+    from articles.models import new_thread_version
+    from articles.text import render_stored_body, reply_refs
+
+    Comment = apps.get_model("articles", "Comment")
+    ReplyRef = apps.get_model("articles", "ReplyRef")
+    found = Comment.objects.select_related("article").filter(
+        Q(body__contains="≫") | Q(body__regex=r"(>>|＞＞)[0-9０-９]+[-－〜~][0-9０-９]")
+    )
+    trees = set()
+    for comment in found.order_by("pk").iterator(chunk_size=2000):
+        html = render_stored_body(
+            comment.body,
+            article_url=reverse("articles:article_detail", kwargs={"slug": comment.article.slug}),
+            number=comment.number,
+        )
+        if html != comment.body_html:
+            Comment.objects.filter(pk=comment.pk).update(body_html=html)
+            trees.add(comment.tree_id)
+        ReplyRef.objects.bulk_create(
+            [
+                ReplyRef(article_id=comment.article_id, source_id=comment.pk, target_number=n)
+                for n in reply_refs(comment.body)
+                if n < comment.number
+            ],
+            ignore_conflicts=True,
+        )
+    for tree_id in sorted(trees):
+        Comment.objects.filter(tree_id=tree_id, lft=1).update(thread_version=new_thread_version())
 
 
 class Migration(migrations.Migration):
@@ -57,4 +93,5 @@ class Migration(migrations.Migration):
             model_name='article',
             constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('lead'), 1000), name='article_lead_max_length'),
         ),
+        migrations.RunPython(relink_ranges, migrations.RunPython.noop, elidable=True),
     ]
