@@ -98,6 +98,10 @@ def _kept_fields_of_a_big_body(request: HttpRequest) -> tuple[dict[str, str], bo
     return _comment_fields({name: values[0] for name, values in data.items()}), False
 
 
+class _RenderPlain(Exception):
+    """Render without the request (error_page)."""
+
+
 def error_page(
     request: HttpRequest,
     status: int,
@@ -136,10 +140,6 @@ def error_page(
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
-
-
-class _RenderPlain(Exception):
-    pass
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
