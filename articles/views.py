@@ -152,6 +152,7 @@ def _article_page(
         "article": article,
         "article_html": _article_html(article),
         "comments_html": mark_new(comments_html, _new_number(request)),
+        "new": _new_number(request),
         "page": page,
         "order": order,
         "orders": [
@@ -257,20 +258,24 @@ def _status(form: CommentForm) -> int:
     return getattr(form, "status_code", 400 if form.errors else 200)
 
 
-def _landing_url(comment: Comment) -> str:
-    """Where a new comment shows, marked to be highlighted: its thread's page, or its own page."""
+def _landing_url(comment: Comment, *, new: bool = True) -> str:
+    """Where a comment shows: its thread's page, or its own page; marked to be highlighted as the
+    reader's new (or edited) comment unless ``new`` is false."""
     article = comment.article
     if comment.level >= MAX_DEPTH:
         # Too deep for the article page: its own page shows it, under its ancestors.
         url = reverse("articles:comment_detail", args=[article.slug, comment.number])
-        return f"{url}?new={comment.number}#c{comment.number}"
+        return (
+            f"{url}?new={comment.number}#c{comment.number}" if new else f"{url}#c{comment.number}"
+        )
     # The thread's place among the article's threads, oldest first (the default order).
     earlier = comment.earlier_threads
     if earlier is None:
         first = Comment.objects.filter(tree_id=comment.tree_id, lft=1).values("number")
         earlier = article.comments.filter(parent=None, number__lt=Subquery(first)).count()
     page = earlier // THREADS_PER_PAGE + 1
-    query = f"?page={page}&new={comment.number}" if page > 1 else f"?new={comment.number}"
+    params = ([f"page={page}"] if page > 1 else []) + ([f"new={comment.number}"] if new else [])
+    query = f"?{'&'.join(params)}" if params else ""
     return f"{article.get_absolute_url()}{query}#c{comment.number}"
 
 
@@ -338,6 +343,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         article_url=article_url,
         backlinks=backlinks_for(article.pk, [c.number for c in subtree]),
         viewer=_viewer(request),
+        known_numbers={a.pk: a.number for a in ancestors},
     )
     context = {
         "article": article,
@@ -388,7 +394,7 @@ def comment_delete(request: HttpRequest, slug: str, number: int) -> HttpResponse
         # Its author's own act: the status says it all; no moderator, no reason.
         services.comment_set_status(comment=comment, status=Comment.Status.DELETED, moderator=None)
         messages.success(request, gettext("Your comment has been deleted."))
-        return redirect(_landing_url(comment))
+        return redirect(_landing_url(comment, new=False))
     return render(request, "articles/comment_delete.html", {"article": article, "comment": comment})
 
 
@@ -407,7 +413,8 @@ def comment_report(request: HttpRequest, slug: str, number: int) -> HttpResponse
             reporter_key=posters.poster_key(request),
         )
         messages.success(request, gettext("Thank you. A moderator will look at this comment."))
-        response = redirect(_landing_url(comment))
+        # Not marked new: the highlight and the announcement are for the reader's own comment.
+        response = redirect(_landing_url(comment, new=False))
         posters.remember_poster(request, response, name=None)
         return response
     context = {"article": article, "comment": comment, "form": form}
