@@ -11,7 +11,7 @@ MODERATOR_PERMISSIONS = {
         *(
             f"{verb}_{model}"
             for verb in ("view", "add", "change", "delete")
-            for model in ("paragraph", "imagecredit", "link", "ban")
+            for model in ("block", "imagecredit", "link", "ban")
         ),
         "view_comment",
         "change_comment",

@@ -3,7 +3,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import abuse, services
-from .models import Article, ImageCredit, Link, Paragraph
+from .models import Article, Block, ImageCredit, Link
 
 
 @receiver(user_login_failed)
@@ -13,10 +13,10 @@ def count_failed_login(sender, credentials, request=None, **kwargs) -> None:
         abuse.login_failed(abuse.request_ip_hash(request))
 
 
-@receiver(post_save, sender=Paragraph)
+@receiver(post_save, sender=Block)
 @receiver(post_save, sender=ImageCredit)
 @receiver(post_save, sender=Link)
-@receiver(post_delete, sender=Paragraph)
+@receiver(post_delete, sender=Block)
 @receiver(post_delete, sender=ImageCredit)
 @receiver(post_delete, sender=Link)
 def article_content_changed(sender, instance, origin=None, **kwargs) -> None:
