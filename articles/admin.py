@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -95,6 +96,7 @@ class ImageCreditInline(admin.TabularInline):
 class LinkInline(admin.TabularInline):
     model = Link
     extra = 0
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     ordering = ("kind", "position")
 
 
