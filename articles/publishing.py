@@ -44,20 +44,19 @@ def article_blocks_save(
 
 def image_save(*, image: Image, file_changed: bool) -> Image:
     """Save the image; when its file is new, make its resized copies (and drop the old ones)."""
-    if not file_changed:
-        image.save()
-        return image
-    old = None
-    if image.pk:
-        old = Image.objects.filter(pk=image.pk).values_list("file", "renditions").first()
-    image.save()  # stores the file
-    image.renditions = images.make_renditions(image.file.name, storage=image.file.storage)
-    image.save(update_fields=["renditions"])
-    if old is not None:
-        transaction.on_commit(
-            lambda: images.delete_files(old[0], old[1], storage=image.file.storage)
-        )
-    # Every article showing it shows other files now.
-    Article.objects.filter(blocks__image=image).update(content_version=new_thread_version())
-    Article.objects.filter(featured_image=image).update(content_version=new_thread_version())
+    with transaction.atomic():
+        old = None
+        if file_changed and image.pk:
+            old = Image.objects.filter(pk=image.pk).values_list("file", "renditions").first()
+        image.save()  # stores a new file
+        if file_changed:
+            image.renditions = images.make_renditions(image.file.name, storage=image.file.storage)
+            image.save(update_fields=["renditions"])
+        if old is not None:
+            storage = image.file.storage
+            transaction.on_commit(lambda: images.delete_files(old[0], old[1], storage=storage))
+        # The articles showing it show other text or files now.
+        version = new_thread_version()
+        Article.objects.filter(blocks__image=image).update(content_version=version)
+        Article.objects.filter(featured_image=image).update(content_version=version)
     return image

@@ -364,6 +364,7 @@ def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@follows_old_slugs
 def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     article, parent = _comment(slug, number)
     if request.method == "POST":

@@ -420,3 +420,36 @@ def test_sections_list_their_articles_with_byline_image_and_comment_count(
     assert home.text.count('href="/sections/military/"') == 5
     assert home.text.count("文：太郎") == 5
     assert home.text.count("コメント1件") == 5
+
+
+def test_a_new_file_replaces_the_old_one_and_a_deleted_image_takes_its_files(
+    django_capture_on_commit_callbacks, media_root, article
+):
+    upload = SimpleUploadedFile("one.png", image_bytes(1000, 500), content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        image = publishing.image_save(
+            image=Image(file=upload, alt="一", source="s", licence="l"), file_changed=True
+        )
+    first = [image.file.name, *image.renditions.values()]
+    assert all((media_root / name).exists() for name in first)
+    image.file = SimpleUploadedFile("two.png", image_bytes(700, 500), content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.image_save(image=image, file_changed=True)
+    assert not any((media_root / name).exists() for name in first)
+    second = [image.file.name, *image.renditions.values()]
+    assert len(second) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        image.delete()
+    assert not any((media_root / name).exists() for name in second)
+
+
+def test_an_image_in_use_cannot_be_deleted(media_root, article):
+    from django.db.models import ProtectedError
+
+    upload = SimpleUploadedFile("one.png", image_bytes(300, 200), content_type="image/png")
+    image = publishing.image_save(
+        image=Image(file=upload, alt="一", source="s", licence="l"), file_changed=True
+    )
+    Block.objects.create(article=article, position=1, kind="image", image=image)
+    with pytest.raises(ProtectedError):
+        image.delete()
