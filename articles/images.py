@@ -12,14 +12,17 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext
 from PIL import Image as PillowImage
-from PIL import UnidentifiedImageError
+from PIL import ImageOps, UnidentifiedImageError
+
+LANCZOS = PillowImage.Resampling.LANCZOS
 
 MAX_BYTES = 15 * 1024 * 1024
 # Decoded, an image takes about 4 bytes a pixel: 40 megapixels is 160 MB of memory at most.
 MAX_PIXELS = 40_000_000
 ACCEPTED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
-# The widths of the copies made for srcset (only those narrower than the original).
-RENDITION_WIDTHS = (480, 960, 1600)
+# The widths of the copies made for srcset: those narrower than the original, and one as wide as
+# the original (up to the last of these).
+RENDITION_WIDTHS = (480, 960, 1600, 2400)
 
 
 def validate_image_file(upload) -> None:
@@ -64,25 +67,31 @@ def validate_image_file(upload) -> None:
         )
 
 
-def make_renditions(name: str, *, storage=default_storage) -> dict[str, str]:
-    """Save WebP copies of the stored image ``name`` in the rendition widths; return them."""
+def make_renditions(name: str, *, storage=default_storage) -> tuple[dict[str, str], int, int]:
+    """Save WebP copies of the stored image ``name``; return them by width, and their full size.
+
+    Pages show only these copies: they are turned upright as the camera's EXIF says, and carry
+    none of its metadata (a phone photo's EXIF can hold where it was taken). The original stays
+    in storage, linked from nowhere but the admin.
+    """
     stem = PurePosixPath(name)
     renditions: dict[str, str] = {}
     with storage.open(name, "rb") as stored, PillowImage.open(stored) as original:
         original.load()
-        image = original.convert("RGBA" if original.mode in ("RGBA", "LA", "P") else "RGB")
-        for width in RENDITION_WIDTHS:
-            if width >= image.width:
-                break
-            height = max(1, round(image.height * width / image.width))
-            copy = image.resize((width, height), PillowImage.Resampling.LANCZOS)
-            out = BytesIO()
-            copy.save(out, "WEBP", quality=80, method=4)
-            saved = storage.save(
-                str(stem.with_name(f"{stem.stem}-{width}.webp")), ContentFile(out.getvalue())
-            )
-            renditions[str(width)] = saved
-    return renditions
+        upright = ImageOps.exif_transpose(original)
+        image = upright.convert("RGBA" if upright.mode in ("RGBA", "LA", "P") else "RGB")
+    widths = [width for width in RENDITION_WIDTHS if width < image.width]
+    widths.append(min(image.width, RENDITION_WIDTHS[-1]))
+    for width in widths:
+        height = max(1, round(image.height * width / image.width))
+        copy = image if width == image.width else image.resize((width, height), LANCZOS)
+        out = BytesIO()
+        copy.save(out, "WEBP", quality=80, method=4)
+        saved = storage.save(
+            str(stem.with_name(f"{stem.stem}-{width}.webp")), ContentFile(out.getvalue())
+        )
+        renditions[str(width)] = saved
+    return renditions, image.width, image.height
 
 
 def delete_files(name: str, renditions: dict[str, str], *, storage=default_storage) -> None:

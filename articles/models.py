@@ -76,12 +76,16 @@ class Image(models.Model):
     source = models.CharField(_("source"), max_length=200)
     licence = models.CharField(_("licence"), max_length=100)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
-    # {"480": "images/…/name-480.webp", …}: the copies articles.images made, by width.
+    # {"480": "images/…/name-480.webp", …}: the copies articles.images made, by width. The width
+    # and height are the upright image's (as its copies show it).
     renditions = models.JSONField(default=dict, blank=True, editable=False)
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ("-uploaded_at", "-pk")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(alt=""), name="image_alt_not_empty"),
+        ]
         verbose_name = _("image")
         verbose_name_plural = _("images")
 
@@ -90,17 +94,18 @@ class Image(models.Model):
 
     @property
     def src(self) -> str:
-        return self.file.url
+        """The largest copy (the original only while it has none)."""
+        copies = self._copies()
+        return self.file.storage.url(copies[-1][1]) if copies else self.file.url
 
     @property
     def srcset(self) -> str:
-        """The WebP copies and the original, by width, for the ``srcset`` attribute."""
+        """The copies by width, for the ``srcset`` attribute."""
         storage = self.file.storage
-        copies = sorted((int(width), name) for width, name in self.renditions.items())
-        if not copies:
-            return ""
-        parts = [f"{storage.url(name)} {width}w" for width, name in copies]
-        return ", ".join([*parts, f"{self.file.url} {self.width}w"])
+        return ", ".join(f"{storage.url(name)} {width}w" for width, name in self._copies())
+
+    def _copies(self) -> list[tuple[int, str]]:
+        return sorted((int(width), name) for width, name in self.renditions.items())
 
 
 class Article(models.Model):

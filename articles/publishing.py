@@ -48,10 +48,18 @@ def image_save(*, image: Image, file_changed: bool) -> Image:
         old = None
         if file_changed and image.pk:
             old = Image.objects.filter(pk=image.pk).values_list("file", "renditions").first()
+        elif image.pk:
+            # The form set the file again, and ImageField read the size of the file as stored,
+            # not as its upright copies show it.
+            image.width, image.height = (
+                Image.objects.filter(pk=image.pk).values_list("width", "height").get()
+            )
         image.save()  # stores a new file
         if file_changed:
-            image.renditions = images.make_renditions(image.file.name, storage=image.file.storage)
-            image.save(update_fields=["renditions"])
+            image.renditions, image.width, image.height = images.make_renditions(
+                image.file.name, storage=image.file.storage
+            )
+            image.save(update_fields=["renditions", "width", "height"])
         if old is not None:
             storage = image.file.storage
             transaction.on_commit(lambda: images.delete_files(old[0], old[1], storage=storage))

@@ -260,13 +260,14 @@ def test_an_uploaded_image_is_stored_with_resized_copies(admin_client, media_roo
     assert response.status_code == 302, response.context["adminform"].form.errors
     image = Image.objects.get()
     assert (image.width, image.height) == (1200, 800)
-    assert sorted(image.renditions, key=int) == ["480", "960"]
+    assert sorted(image.renditions, key=int) == ["480", "960", "1200"]
     assert (media_root / image.file.name).exists()
     for name in image.renditions.values():
         assert name.endswith(".webp")
         assert (media_root / name).exists()
     srcset = [part.rsplit(" ", 1)[1] for part in image.srcset.split(", ")]
     assert srcset == ["480w", "960w", "1200w"]
+    assert image.src.endswith("-1200.webp")
 
 
 def test_an_image_needs_its_alt_text(admin_client, media_root):
@@ -337,7 +338,9 @@ def test_images_show_with_srcset_lazily_and_the_featured_one_on_top_and_in_the_l
     inline = figures[1][1]
     for attribute in ('loading="lazy"', 'width="1200" height="800"', 'alt="戦車"', 'sizes="'):
         assert attribute in inline
-    assert re.search(r'srcset="\S+-480\.webp 480w, \S+-960\.webp 960w, \S+\.png 1200w"', inline)
+    assert re.search(
+        r'srcset="\S+-480\.webp 480w, \S+-960\.webp 960w, \S+-1200\.webp 1200w"', inline
+    )
     assert "演習" in inline
     assert "Mil.ru / CC BY 4.0 (T-90)" in inline
     assert f'property="og:image" content="http://testserver{image.src}"' in html
@@ -415,6 +418,7 @@ def test_sections_list_their_articles_with_byline_image_and_comment_count(
     assert "国際記事" not in page.text
     assert page.text.count('class="byline"') == 5
     assert page.text.count(f'<img src="{image.src}"') == 5
+    assert image.file.url not in page.text
     with django_assert_max_num_queries(4):
         home = client.get("/")
     assert home.text.count('href="/sections/military/"') == 5
@@ -437,7 +441,7 @@ def test_a_new_file_replaces_the_old_one_and_a_deleted_image_takes_its_files(
         publishing.image_save(image=image, file_changed=True)
     assert not any((media_root / name).exists() for name in first)
     second = [image.file.name, *image.renditions.values()]
-    assert len(second) == 2
+    assert len(second) == 3
     with django_capture_on_commit_callbacks(execute=True):
         image.delete()
     assert not any((media_root / name).exists() for name in second)
@@ -453,3 +457,29 @@ def test_an_image_in_use_cannot_be_deleted(media_root, article):
     Block.objects.create(article=article, position=1, kind="image", image=image)
     with pytest.raises(ProtectedError):
         image.delete()
+
+
+def test_a_camera_photo_is_shown_upright_and_without_its_metadata(db, media_root):
+    from io import BytesIO
+
+    from PIL import Image as PillowImage
+
+    photo = PillowImage.new("RGB", (400, 300), (10, 120, 200))
+    exif = PillowImage.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to show
+    exif[0x010F] = "Camera maker"
+    out = BytesIO()
+    photo.save(out, "JPEG", exif=exif)
+    upload = SimpleUploadedFile("photo.jpg", out.getvalue(), content_type="image/jpeg")
+    image = publishing.image_save(
+        image=Image(file=upload, alt="写真", source="s", licence="l"), file_changed=True
+    )
+    assert (image.width, image.height) == (300, 400)
+    image = Image.objects.get()
+    image.file = image.file  # as the admin's form does on a save without a new file
+    image.alt = "縦の写真"
+    publishing.image_save(image=image, file_changed=False)
+    assert Image.objects.values_list("width", "height", "alt").get() == (300, 400, "縦の写真")
+    with PillowImage.open(media_root / image.renditions["300"]) as copy:
+        assert copy.size == (300, 400)
+        assert not copy.getexif()

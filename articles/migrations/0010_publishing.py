@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'image',
                 'verbose_name_plural': 'images',
                 'ordering': ('-uploaded_at', '-pk'),
+                'constraints': [models.CheckConstraint(condition=models.Q(('alt', ''), _negated=True), name='image_alt_not_empty')],
             },
         ),
         migrations.CreateModel(

@@ -46,7 +46,7 @@ def test_operator_writes_and_publishes_an_article_with_an_image(
     page.locator("input[name=_save]").click()
     page.wait_for_url("**/admin/articles/image/")
     image = Image.objects.get()
-    assert sorted(image.renditions, key=int) == ["480", "960"]
+    assert sorted(image.renditions, key=int) == ["480", "960", "1600"]
 
     page.goto("/admin/articles/article/add/")
     page.locator("#id_title").fill("ロシア軍の攻撃ヘリ、インドへ輸出か")
