@@ -155,7 +155,7 @@ class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "title",
-        "status",
+        "state",
         "published_at",
         "section",
         "author",
@@ -226,6 +226,12 @@ class ArticleAdmin(admin.ModelAdmin):
             blocks=[f.instance for f in kept],
             deleted=formset.deleted_objects,
         )
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, article: Article) -> str:
+        if article.status == Article.Status.PUBLISHED and not article.is_public():
+            return gettext("scheduled")
+        return article.get_status_display()
 
     @admin.display(description=_("comments"), ordering="last_comment_number")
     def comment_count(self, article: Article) -> int:

@@ -74,7 +74,10 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _article(slug: str) -> Article:
-    return get_object_or_404(Article.objects.published(), slug=slug)
+    # The featured image is in the page's head (link previews), outside the cached article HTML.
+    return get_object_or_404(
+        Article.objects.published().select_related("featured_image"), slug=slug
+    )
 
 
 def follows_old_slugs(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -483,3 +483,28 @@ def test_a_camera_photo_is_shown_upright_and_without_its_metadata(db, media_root
     with PillowImage.open(media_root / image.renditions["300"]) as copy:
         assert copy.size == (300, 400)
         assert not copy.getexif()
+
+
+def test_the_admin_list_tells_drafts_scheduled_and_published_apart(
+    admin_client, article, draft, scheduled
+):
+    page = admin_client.get("/admin/articles/article/", HTTP_ACCEPT_LANGUAGE="ja").text
+    for state in ("下書き", "予約済み", "公開"):
+        assert f'<td class="field-state">{state}</td>' in page
+
+
+def test_a_warm_article_page_with_a_featured_image_reads_no_more(
+    client, media_root, article, django_assert_num_queries
+):
+    upload = SimpleUploadedFile("one.png", image_bytes(600, 400), content_type="image/png")
+    image = publishing.image_save(
+        image=Image(file=upload, alt="一", source="s", licence="l"), file_changed=True
+    )
+    Block.objects.create(article=article, position=1, kind="image", image=image)
+    article.featured_image = image
+    article.save()
+    client.get(article.get_absolute_url())
+    # The article with its featured image, and the count of its threads (none to list).
+    with django_assert_num_queries(2):
+        html = client.get(article.get_absolute_url()).text
+    assert html.count(image.src) >= 3  # link preview, featured image, image block
