@@ -515,7 +515,19 @@ def article_slug_change(*, article: Article, slug: str) -> Article:
     """
     validate_unicode_slug(slug)
     with transaction.atomic():
-        # The article row first, as a post takes it (briefly) before its tree's lock.
+        # The tree locks before the article's row: a post holds its tree's lock while its insert
+        # takes a share lock on the article row (the foreign key), which the slug's update (a
+        # unique column) must wait for. Holding every tree lock, no such post is under way.
+        held: set[int | None] = set()
+        while (
+            wanted := {
+                *Comment.objects.filter(article_id=article.pk).values_list("tree_id", flat=True),
+                None,
+            }
+            - held
+        ):
+            locking.lock_trees(wanted)
+            held |= wanted
         article = Article.objects.select_for_update().get(pk=article.pk)
         if slug == article.slug:
             return article
@@ -524,10 +536,6 @@ def article_slug_change(*, article: Article, slug: str) -> Article:
                 gettext("This slug is taken by another article, now or in the past."),
                 code="slug_taken",
             )
-        held: set[int | None] = set()
-        while wanted := {*article.comments.values_list("tree_id", flat=True), None} - held:
-            locking.lock_trees(wanted)
-            held |= wanted
         old_url = article.get_absolute_url()
         ArticleRedirect.objects.filter(old_slug=slug).delete()  # its own old address, taken back
         ArticleRedirect.objects.create(old_slug=article.slug, article=article)
