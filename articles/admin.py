@@ -50,7 +50,11 @@ Action = ModerationLog.Action
 
 class BlockForm(forms.ModelForm):
     # Where the row stands in the form; static/js/admin-blocks.js keeps it as the rows move.
-    order = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # It also carries the labels of the script's buttons, in the admin's language.
+    order = forms.IntegerField(
+        widget=forms.HiddenInput(attrs={"data-up": _("Move up"), "data-down": _("Move down")}),
+        required=False,
+    )
 
     class Meta:
         model = Block
@@ -274,7 +278,7 @@ class ImageAdmin(admin.ModelAdmin):
     def preview(self, image: Image) -> str:
         return format_html(
             '<img src="{}" alt="" width="80" height="{}" loading="lazy">',
-            image.src,
+            image.thumbnail_src,
             max(1, round(image.height * 80 / image.width)) if image.width else 80,
         )
 

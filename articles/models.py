@@ -99,6 +99,12 @@ class Image(models.Model):
         return self.file.storage.url(copies[-1][1]) if copies else self.file.url
 
     @property
+    def thumbnail_src(self) -> str:
+        """The smallest copy."""
+        copies = self._copies()
+        return self.file.storage.url(copies[0][1]) if copies else self.file.url
+
+    @property
     def srcset(self) -> str:
         """The copies by width, for the ``srcset`` attribute."""
         storage = self.file.storage

@@ -6,9 +6,6 @@
 (function () {
   "use strict";
 
-  // The admin's JavaScript catalogue (jsi18n) is on every change form.
-  var t = window.gettext || function (text) { return text; };
-
   function group() {
     return document.getElementById("blocks-group");
   }
@@ -41,12 +38,14 @@
 
   function addControls(row) {
     var cell = row.querySelector("td.original");
-    if (!cell || cell.querySelector(".block-move")) { return; }
-    cell.appendChild(button(t("Move up"), "↑", function () {
+    var order = row.querySelector("input[name$='-order']");
+    if (!cell || !order || cell.querySelector(".block-move")) { return; }
+    // The labels come with the page, in the admin's language (BlockForm.order).
+    cell.appendChild(button(order.dataset.up, "↑", function () {
       var list = rows(), at = list.indexOf(row);
       if (at > 0) { row.parentNode.insertBefore(row, list[at - 1]); renumber(); this.focus(); }
     }));
-    cell.appendChild(button(t("Move down"), "↓", function () {
+    cell.appendChild(button(order.dataset.down, "↓", function () {
       var list = rows(), at = list.indexOf(row);
       if (at >= 0 && at < list.length - 1) {
         row.parentNode.insertBefore(list[at + 1], row);

@@ -65,8 +65,8 @@ def test_operator_writes_and_publishes_an_article_with_an_image(
     rows.nth(2).locator("select[name$='-kind']").select_option("heading")
     rows.nth(2).locator("textarea").fill("売り込みの背景")
     # The heading goes first: up twice.
-    rows.nth(2).get_by_role("button", name="Move up").click()
-    rows.nth(1).get_by_role("button", name="Move up").click()
+    rows.nth(2).get_by_role("button", name="上へ移動").click()
+    rows.nth(1).get_by_role("button", name="上へ移動").click()
     expect(rows.nth(0).locator("textarea")).to_have_value("売り込みの背景")
     page.screenshot(path=screenshots / "admin-article-blocks.png", full_page=True)
     page.locator("input[name=_save]").click()
@@ -81,6 +81,15 @@ def test_operator_writes_and_publishes_an_article_with_an_image(
         (2, "paragraph"),
         (3, "image"),
     ]
+
+    page.goto("/")
+    thumbnail = page.locator(".article-list .thumbnail img")
+    expect(thumbnail).to_have_attribute("alt", "飛行するKa-52攻撃ヘリコプター")
+    assert thumbnail.bounding_box()["width"] <= 128  # 8rem, beside the headline
+    page.screenshot(path=screenshots / "article-list-desktop.png", full_page=True)
+    page.goto(article.get_absolute_url())
+    expect(page.locator(".featured-image img")).to_be_visible()
+    page.screenshot(path=screenshots / "article-with-image-desktop.png", full_page=True)
 
     phone = new_page(browser, live_server, viewport=PHONE)
     phone.goto("/")
