@@ -250,6 +250,7 @@ class Block(models.Model):
         HEADING = "heading", _("heading")
         QUOTE = "quote", _("quote")
         LIST = "list", _("list (one item a line)")
+        NUMBERED = "numbered", _("numbered list (one item a line)")
         IMAGE = "image", _("image")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="blocks")
@@ -272,7 +273,9 @@ class Block(models.Model):
         constraints = [
             models.UniqueConstraint(fields=("article", "position"), name="block_unique_position"),
             models.CheckConstraint(
-                condition=models.Q(kind__in=["paragraph", "heading", "quote", "list", "image"]),
+                condition=models.Q(
+                    kind__in=["paragraph", "heading", "quote", "list", "numbered", "image"]
+                ),
                 name="block_kind_valid",
             ),
             models.CheckConstraint(
