@@ -244,7 +244,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _article_preview(request: HttpRequest, article: Article) -> HttpResponse:
     """A draft or scheduled article as readers will see it, for staff only; no comments yet."""
-    context = {"article": article, "article_html": _article_html(article), "preview": True}
+    context = {"article": article, "article_html": _article_html(article)}
     response = render(request, "articles/article_preview.html", context)
     response["X-Robots-Tag"] = "noindex"
     response["Cache-Control"] = "private, no-store"

@@ -509,3 +509,12 @@ def test_a_warm_article_page_with_a_featured_image_reads_no_more(
     with django_assert_num_queries(2):
         html = client.get(article.get_absolute_url()).text
     assert html.count(image.src) >= 3  # link preview, featured image, image block
+
+
+def test_a_japanese_old_slug_redirects_with_its_query(client, article):
+    services.article_slug_change(article=article, slug="日本語の記事")
+    services.article_slug_change(article=article, slug="new-name")
+    response = client.get(iri_to_uri("/articles/日本語の記事/?page=2"))
+    assert response.status_code == 301
+    assert response["Location"] == "/articles/new-name/?page=2"
+    assert client.get("/articles/no-such-article/").status_code == 404
