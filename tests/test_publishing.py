@@ -368,7 +368,12 @@ def scheduled(db) -> Article:
 @pytest.mark.parametrize("name", ["draft", "scheduled"])
 def test_drafts_and_scheduled_articles_are_invisible_to_readers(client, request, name, article):
     hidden = request.getfixturevalue(name)
+    section = Section.objects.create(name="国際", slug="intl")
+    Article.objects.filter(pk__in=[hidden.pk, article.pk]).update(section=section)
     assert hidden.title not in client.get("/").text
+    listing = client.get(section.get_absolute_url()).text
+    assert article.title in listing
+    assert hidden.title not in listing
     assert client.get(hidden.get_absolute_url()).status_code == 404
     assert client.get(f"{hidden.get_absolute_url()}c/1/").status_code == 404
     response = client.post(f"{hidden.get_absolute_url()}comment/", form({"body": "読めた"}))
