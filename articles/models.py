@@ -248,6 +248,7 @@ class Block(models.Model):
     class Kind(models.TextChoices):
         PARAGRAPH = "paragraph", _("paragraph")
         HEADING = "heading", _("heading")
+        SUBHEADING = "subheading", _("subheading")
         QUOTE = "quote", _("quote")
         LIST = "list", _("list (one item a line)")
         NUMBERED = "numbered", _("numbered list (one item a line)")
@@ -274,7 +275,15 @@ class Block(models.Model):
             models.UniqueConstraint(fields=("article", "position"), name="block_unique_position"),
             models.CheckConstraint(
                 condition=models.Q(
-                    kind__in=["paragraph", "heading", "quote", "list", "numbered", "image"]
+                    kind__in=[
+                        "paragraph",
+                        "heading",
+                        "subheading",
+                        "quote",
+                        "list",
+                        "numbered",
+                        "image",
+                    ]
                 ),
                 name="block_kind_valid",
             ),

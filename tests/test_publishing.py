@@ -185,18 +185,26 @@ def test_the_body_is_written_as_blocks_in_the_order_of_the_form(admin_client):
             {"kind": "list", "text": "一つ目\n二つ目\n", "order": "2"},
             {"kind": "quote", "text": "引用文", "order": "4"},
             {"kind": "numbered", "text": "第一\n第二", "order": "5"},
+            {"kind": "subheading", "text": "小見出し", "order": "6"},
         ],
     )
     response = admin_client.post(ADD_URL, data)
     assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
     article = Article.objects.get()
     blocks = list(article.blocks.values_list("position", "kind"))
-    assert blocks == [(1, "heading"), (2, "list"), (3, "paragraph"), (4, "quote"), (5, "numbered")]
+    assert blocks == [
+        (1, "heading"),
+        (2, "list"),
+        (3, "paragraph"),
+        (4, "quote"),
+        (5, "numbered"),
+        (6, "subheading"),
+    ]
     html = admin_client.get(article.get_absolute_url()).text
     body = re.search(r'<div class="article-body">(.*?)</div>', html, re.DOTALL).group(1)
     assert re.sub(r"\s+", "", body) == (
         "<h2>見出し</h2><ul><li>一つ目</li><li>二つ目</li></ul><p>二番目の段落</p>"
-        "<blockquote><p>引用文</p></blockquote><ol><li>第一</li><li>第二</li></ol>"
+        "<blockquote><p>引用文</p></blockquote><ol><li>第一</li><li>第二</li></ol><h3>小見出し</h3>"
     )
 
 

@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='block',
             name='kind',
-            field=models.CharField(choices=[('paragraph', 'paragraph'), ('heading', 'heading'), ('quote', 'quote'), ('list', 'list (one item a line)'), ('numbered', 'numbered list (one item a line)'), ('image', 'image')], default='paragraph', max_length=10, verbose_name='kind'),
+            field=models.CharField(choices=[('paragraph', 'paragraph'), ('heading', 'heading'), ('subheading', 'subheading'), ('quote', 'quote'), ('list', 'list (one item a line)'), ('numbered', 'numbered list (one item a line)'), ('image', 'image')], default='paragraph', max_length=10, verbose_name='kind'),
         ),
         migrations.AlterField(
             model_name='article',
@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='block',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['paragraph', 'heading', 'quote', 'list', 'numbered', 'image'])), name='block_kind_valid'),
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['paragraph', 'heading', 'subheading', 'quote', 'list', 'numbered', 'image'])), name='block_kind_valid'),
         ),
         migrations.AddConstraint(
             model_name='block',
