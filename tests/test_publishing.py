@@ -531,3 +531,22 @@ def test_a_japanese_old_slug_redirects_with_its_query(client, article):
     assert response.status_code == 301
     assert response["Location"] == "/articles/new-name/?page=2"
     assert client.get("/articles/no-such-article/").status_code == 404
+
+
+def test_an_editor_who_is_not_a_superuser_writes_and_publishes(db, client, media_root):
+    from django.contrib.auth.models import Group
+
+    editor = User.objects.create_user("editor", is_staff=True)
+    editor.groups.add(Group.objects.get(name="editors"))
+    client.force_login(editor)
+    upload = SimpleUploadedFile("tank.png", image_bytes(600, 400), content_type="image/png")
+    assert client.post(IMAGE_ADD_URL, image_form(upload)).status_code == 302
+    image = Image.objects.get()
+    data = with_blocks(
+        article_form("編集者の記事", featured_image=image.pk, author=editor.pk),
+        [{"kind": "image", "image": image.pk, "text": "キャプション", "order": "1"}],
+    )
+    assert client.post(ADD_URL, data).status_code == 302
+    article = Article.objects.get()
+    assert (article.author, article.featured_image) == (editor, image)
+    assert client.get("/admin/articles/comment/").status_code == 403  # not a moderator
