@@ -83,6 +83,8 @@ class BlockInline(admin.TabularInline):
     model = Block
     form = BlockForm
     extra = 1
+    # Searched by alt text, source or subject: a news site's images soon run into thousands.
+    autocomplete_fields = ("image",)
     ordering = ("position",)
     classes = ("blocks",)
 
@@ -181,6 +183,7 @@ class ArticleAdmin(admin.ModelAdmin):
         ),
     )
     inlines = (BlockInline, ImageCreditInline, LinkInline, ArticleRedirectInline)
+    autocomplete_fields = ("featured_image",)
     actions = ("close_comments", "reopen_comments")
 
     def get_readonly_fields(self, request, obj=None):
