@@ -147,8 +147,8 @@ class ArticleAdminForm(forms.ModelForm):
                     gettext("An article that has an address keeps one."), code="required"
                 )
             title = self.cleaned_data.get("title", "")
-            return unique_slug(slug_from_title(title), taken=self.instance._slug_taken)
-        if self.instance._slug_taken(slug):
+            return unique_slug(slug_from_title(title), taken=self.instance.slug_taken)
+        if self.instance.slug_taken(slug):
             raise ValidationError(
                 gettext("This slug is taken by another article, now or in the past."),
                 code="slug_taken",
