@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -22,20 +23,24 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from . import moderation, services
+from . import moderation, publishing, services
 from .forms import LimitedAdminAuthenticationForm
 from .models import (
     Article,
+    ArticleRedirect,
     Ban,
+    Block,
     Comment,
+    Image,
     ImageCredit,
     Link,
     ModerationLog,
-    Paragraph,
     PendingComment,
     Report,
     ReportedComment,
+    Section,
 )
+from .slugs import slug_from_title, unique_slug
 
 admin.site.site_header = _("Forum moderation")
 admin.site.site_title = _("Forum moderation")
@@ -47,10 +52,49 @@ Action = ModerationLog.Action
 # Articles ---------------------------------------------------------------------------------------
 
 
-class ParagraphInline(admin.TabularInline):
-    model = Paragraph
-    extra = 0
+class BlockForm(forms.ModelForm):
+    # Where the row stands in the form; static/js/admin-blocks.js keeps it as the rows move.
+    # It also carries the labels of the script's buttons, in the admin's language.
+    order = forms.IntegerField(
+        widget=forms.HiddenInput(attrs={"data-up": _("Move up"), "data-down": _("Move down")}),
+        required=False,
+    )
+
+    class Meta:
+        model = Block
+        fields = ("kind", "text", "image")
+        widgets = {"text": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        kind, image, text = data.get("kind"), data.get("image"), data.get("text", "").strip()
+        if kind == Block.Kind.IMAGE and image is None:
+            self.add_error("image", ValidationError(gettext("Choose the image."), code="required"))
+        if kind and kind != Block.Kind.IMAGE:
+            if image is not None:
+                self.add_error(
+                    "image",
+                    ValidationError(
+                        gettext("Only an image block shows an image."), code="image_not_allowed"
+                    ),
+                )
+            if not text:
+                self.add_error("text", ValidationError(gettext("Write the text."), code="required"))
+        return data
+
+
+class BlockInline(admin.TabularInline):
+    model = Block
+    form = BlockForm
+    extra = 1
+    # Searched by alt text, source or subject: a news site's images soon run into thousands.
+    autocomplete_fields = ("image",)
     ordering = ("position",)
+    classes = ("blocks",)
+
+    class Media:
+        js = ("js/admin-blocks.js",)
+        css = {"all": ("css/admin-blocks.css",)}
 
 
 class ImageCreditInline(admin.TabularInline):
@@ -62,26 +106,143 @@ class ImageCreditInline(admin.TabularInline):
 class LinkInline(admin.TabularInline):
     model = Link
     extra = 0
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     ordering = ("kind", "position")
+
+
+class ArticleRedirectInline(admin.TabularInline):
+    model = ArticleRedirect
+    fields = ("old_slug", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("old addresses (they redirect here)")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ArticleAdminForm(forms.ModelForm):
+    source_url = forms.URLField(
+        label=_("source URL"), max_length=500, required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Article
+        fields = (
+            "title",
+            "slug",
+            "lead",
+            "featured_image",
+            "section",
+            "author",
+            "status",
+            "published_at",
+            "comments_open",
+            "premoderation",
+            "source_url",
+        )
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if not slug:
+            if self.instance.pk:
+                raise ValidationError(
+                    gettext("An article that has an address keeps one."), code="required"
+                )
+            title = self.cleaned_data.get("title", "")
+            return unique_slug(slug_from_title(title), taken=self.instance.slug_taken)
+        if self.instance.slug_taken(slug):
+            raise ValidationError(
+                gettext("This slug is taken by another article, now or in the past."),
+                code="slug_taken",
+            )
+        return slug
 
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     list_display = (
         "title",
+        "state",
         "published_at",
+        "section",
+        "author",
         "comments_open",
         "premoderation",
         "comment_count",
         "page",
     )
-    list_filter = ("comments_open", "premoderation", "published_at")
+    list_filter = ("status", "section", "comments_open", "premoderation", "published_at")
+    list_select_related = ("section", "author")
     date_hierarchy = "published_at"
     search_fields = ("title",)
-    inlines = (ParagraphInline, ImageCreditInline, LinkInline)
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "lead", "featured_image", "section", "author")}),
+        (_("Publication"), {"fields": ("status", "published_at")}),
+        (
+            _("Comments and source"),
+            {"fields": ("comments_open", "premoderation", "source_url")},
+        ),
+    )
+    inlines = (BlockInline, ImageCreditInline, LinkInline, ArticleRedirectInline)
+    autocomplete_fields = ("featured_image",)
     actions = ("close_comments", "reopen_comments")
-    # Links in stored comment HTML and on other sites point at it.
-    readonly_fields = ("slug",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Links in stored comment HTML and on other sites point at it.
+        if obj is not None and obj.comments.exists():
+            return ("slug",)
+        return ()
+
+    def get_changeform_initial_data(self, request) -> dict:
+        return {
+            "status": Article.Status.DRAFT,
+            "author": request.user.pk,
+            **super().get_changeform_initial_data(request),
+        }
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "author":
+            kwargs["queryset"] = db_field.related_model.objects.filter(is_staff=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # The admin runs these pages in a transaction of its own; a slug change takes tree locks and
+    # may have to let go of them and run again from outside it (services.retrying).
+    def changeform_view(self, request, *args, **kwargs):
+        return services.retrying(super().changeform_view)(request, *args, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Article, form, change: bool) -> None:
+        new_slug = obj.slug
+        if change and "slug" in form.changed_data:
+            obj.slug = form.initial["slug"]  # changed below, with its redirect
+        super().save_model(request, obj, form, change)
+        if obj.slug != new_slug and change:
+            services.article_slug_change(article=obj, slug=new_slug)
+            obj.slug = new_slug
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not Block:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.save(commit=False)
+        kept = [f for f in formset.forms if f.has_changed() or f.instance.pk]
+        kept = [f for f in kept if f not in formset.deleted_forms]
+        kept.sort(
+            key=lambda f: (f.cleaned_data.get("order") is None, f.cleaned_data.get("order") or 0)
+        )
+        publishing.article_blocks_save(
+            article=form.instance,
+            blocks=[f.instance for f in kept],
+            deleted=formset.deleted_objects,
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, article: Article) -> str:
+        if article.status == Article.Status.PUBLISHED and not article.is_public():
+            return gettext("scheduled")
+        return article.get_status_display()
 
     @admin.display(description=_("comments"), ordering="last_comment_number")
     def comment_count(self, article: Article) -> int:
@@ -89,7 +250,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("page"))
     def page(self, article: Article) -> str:
-        return format_html('<a href="{}">{}</a>', article.get_absolute_url(), gettext("View"))
+        label = gettext("View") if article.is_public() else gettext("Preview")
+        return format_html('<a href="{}">{}</a>', article.get_absolute_url(), label)
 
     def _set_open(self, request: HttpRequest, queryset: QuerySet, is_open: bool) -> None:
         for article in queryset:
@@ -113,6 +275,31 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.action(description=_("Reopen comments"), permissions=["change"])
     def reopen_comments(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_open(request, queryset, True)
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "position")
+    list_editable = ("position",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    list_display = ("preview", "alt", "source", "licence", "width", "height", "uploaded_at")
+    search_fields = ("alt", "source", "subject")
+    fields = ("file", "alt", "source", "licence", "subject")
+
+    @admin.display(description=_("image"))
+    def preview(self, image: Image) -> str:
+        return format_html(
+            '<img src="{}" alt="" width="80" height="{}" loading="lazy">',
+            image.thumbnail_src,
+            max(1, round(image.height * 80 / image.width)) if image.width else 80,
+        )
+
+    def save_model(self, request: HttpRequest, obj: Image, form, change: bool) -> None:
+        publishing.image_save(image=obj, file_changed="file" in form.changed_data)
 
 
 # Comments ---------------------------------------------------------------------------------------

@@ -12,3 +12,4 @@ class ArticlesConfig(AppConfig):
 
         # After every migrate, once the permissions exist.
         post_migrate.connect(roles.ensure_moderators_group, sender=self)
+        post_migrate.connect(roles.ensure_editors_group, sender=self)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
-from .models import Article, Comment, ImageCredit, Link, Paragraph
+from .models import Article, Block, Comment, ImageCredit, Link
 from .seeds import Seed, SeedComment, SeedError
 
 # Seeds carry no times: comments are spaced this far apart, the last one at the first import.
@@ -114,7 +114,10 @@ def seed_import(seed: Seed) -> ImportReport:
 
 def _sync_content(seed: Seed, article: Article, report: ImportReport) -> None:
     """Replace the paragraphs, credits and links when they differ from the seed's."""
-    paragraphs = [Paragraph(position=n, text=text) for n, text in enumerate(seed.paragraphs, 1)]
+    paragraphs = [
+        Block(position=n, kind=Block.Kind.PARAGRAPH, text=text)
+        for n, text in enumerate(seed.paragraphs, 1)
+    ]
     credits = [
         ImageCredit(
             role=ImageCredit.Role.INLINE,
@@ -144,7 +147,7 @@ def _sync_content(seed: Seed, article: Article, report: ImportReport) -> None:
     ]
 
     for model, wanted, keys, label in (
-        (Paragraph, paragraphs, ("position", "text"), "paragraphs"),
+        (Block, paragraphs, ("position", "kind", "text", "image_id"), "paragraphs"),
         (
             ImageCredit,
             credits,

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from mptt.models import MPTTModel, TreeForeignKey
 
+from .images import validate_image_file
 from .querysets import ArticleQuerySet, CommentManager
+from .slugs import slug_from_title, unique_slug
 
 # One setting for the form, the request body limit and the database (see forum/settings.py).
 COMMENT_BODY_MAX_LENGTH = settings.FORUM_COMMENT_MAX_LENGTH
@@ -39,12 +41,135 @@ def new_thread_version() -> int:
     return random.getrandbits(62)
 
 
-class Article(models.Model):
-    title = models.CharField(_("title"), max_length=300)
+class Section(models.Model):
+    """A section of the site (カテゴリー: 国際, 軍事…), with a page listing its articles."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ("position", "name")
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:section_detail", kwargs={"slug": self.slug})
+
+
+class Image(models.Model):
+    """An uploaded image with its credit, and the resized WebP copies made of it."""
+
+    file = models.ImageField(
+        _("file"),
+        upload_to="images/%Y/%m/",
+        width_field="width",
+        height_field="height",
+        validators=[validate_image_file],
+        help_text=_("JPEG, PNG, GIF or WebP, at most 15 MB."),
+    )
+    alt = models.CharField(
+        _("alternative text"),
+        max_length=300,
+        help_text=_("What the image shows, for readers who cannot see it."),
+    )
+    width = models.PositiveIntegerField(_("width"), editable=False)
+    height = models.PositiveIntegerField(_("height"), editable=False)
+    source = models.CharField(_("source"), max_length=200)
+    licence = models.CharField(_("licence"), max_length=100)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    # {"480": "images/…/name-480.webp", …}: the copies articles.images made, by width. The width
+    # and height are the upright image's (as its copies show it).
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ("-uploaded_at", "-pk")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(alt=""), name="image_alt_not_empty"),
+        ]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+
+    def __str__(self) -> str:
+        return self.alt[:60]
+
+    @property
+    def src(self) -> str:
+        """The largest copy (the original only while it has none)."""
+        copies = self._copies()
+        return self.file.storage.url(copies[-1][1]) if copies else self.file.url
+
+    @property
+    def thumbnail_src(self) -> str:
+        """The smallest copy."""
+        copies = self._copies()
+        return self.file.storage.url(copies[0][1]) if copies else self.file.url
+
+    @property
+    def srcset(self) -> str:
+        """The copies by width, for the ``srcset`` attribute."""
+        storage = self.file.storage
+        return ", ".join(f"{storage.url(name)} {width}w" for width, name in self._copies())
+
+    def _copies(self) -> list[tuple[int, str]]:
+        return sorted((int(width), name) for width, name in self.renditions.items())
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", pgettext_lazy("article status", "published")
+
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=100,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text=_(
+            "The article's address. Empty: made from the title. It cannot change once the "
+            "article has comments."
+        ),
+    )
     lead = models.TextField(_("lead"), blank=True, max_length=ARTICLE_LEAD_MAX_LENGTH)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
-    published_at = models.DateTimeField(_("published"), default=timezone.now, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PUBLISHED)
+    published_at = models.DateTimeField(
+        _("published"),
+        default=timezone.now,
+        db_index=True,
+        help_text=_("A time in the future schedules the article: readers see it from then on."),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
+        limit_choices_to={"is_staff": True},
+        verbose_name=_("author"),
+    )
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
+        verbose_name=_("section"),
+    )
+    featured_image = models.ForeignKey(
+        Image,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("featured image"),
+    )
     comments_open = models.BooleanField(_("comments open"), default=True)
     premoderation = models.CharField(
         _("pre-moderation"),
@@ -69,6 +194,11 @@ class Article(models.Model):
     class Meta:
         ordering = ("-published_at", "-pk")
         constraints = [
+            # An empty slug gives the article no address, and every list linking to it fails.
+            models.CheckConstraint(condition=~models.Q(slug=""), name="article_slug_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "published"]), name="article_status_valid"
+            ),
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("lead"), ARTICLE_LEAD_MAX_LENGTH),
                 name="article_lead_max_length",
@@ -81,6 +211,8 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(slug_from_title(self.title), taken=self.slug_taken)
         update_fields = kwargs.get("update_fields")
         if update_fields is None or update_fields:  # Django skips a save of no fields
             self.content_version = new_thread_version()
@@ -91,26 +223,100 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("articles:article_detail", kwargs={"slug": self.slug})
 
+    def is_public(self) -> bool:
+        """Whether readers see it: published, and its time has come."""
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
-class Paragraph(models.Model):
+    def slug_taken(self, slug: str) -> bool:
+        """Whether another article has this slug now, or had it (an old address of another)."""
+        return (
+            Article.objects.filter(slug=slug).exclude(pk=self.pk).exists()
+            or ArticleRedirect.objects.filter(old_slug=slug).exclude(article_id=self.pk).exists()
+        )
+
+
+class ArticleRedirect(models.Model):
+    """An address an article had before its slug changed: links to it still lead to the article."""
+
+    old_slug = models.SlugField(_("old slug"), max_length=100, unique=True, allow_unicode=True)
     article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="paragraphs", verbose_name=_("article")
+        Article, on_delete=models.CASCADE, related_name="redirects", verbose_name=_("article")
     )
+    created_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ("article", "-created_at")
+        verbose_name = _("old address")
+        verbose_name_plural = _("old addresses")
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.article.slug}"
+
+
+class Block(models.Model):
+    """One block of an article's body, in order: a paragraph, heading, quote, list or image."""
+
+    class Kind(models.TextChoices):
+        PARAGRAPH = "paragraph", _("paragraph")
+        HEADING = "heading", _("heading")
+        SUBHEADING = "subheading", _("subheading")
+        QUOTE = "quote", _("quote")
+        LIST = "list", _("list (one item a line)")
+        NUMBERED = "numbered", _("numbered list (one item a line)")
+        IMAGE = "image", _("image")
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="blocks", verbose_name=_("article")
+    )
+    # Kept 1…N by articles.publishing, never typed.
     position = models.PositiveIntegerField(_("position"))
-    text = models.TextField(_("text"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.PARAGRAPH)
+    # The paragraph, heading or quote; a list's items one a line; an image's caption.
+    text = models.TextField(_("text"), blank=True)
+    image = models.ForeignKey(
+        Image,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="blocks",
+        verbose_name=_("image"),
+    )
 
     class Meta:
         ordering = ("article", "position")
         constraints = [
-            models.UniqueConstraint(
-                fields=("article", "position"), name="paragraph_unique_position"
+            models.UniqueConstraint(fields=("article", "position"), name="block_unique_position"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=[
+                        "paragraph",
+                        "heading",
+                        "subheading",
+                        "quote",
+                        "list",
+                        "numbered",
+                        "image",
+                    ]
+                ),
+                name="block_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="image", image__isnull=False)
+                    | (~models.Q(kind="image") & models.Q(image__isnull=True) & ~models.Q(text=""))
+                ),
+                name="block_has_content",
             ),
         ]
-        verbose_name = _("paragraph")
-        verbose_name_plural = _("paragraphs")
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
 
     def __str__(self) -> str:
-        return self.text[:60]
+        return self.text[:60] or str(self.image)
+
+    def items(self) -> list[str]:
+        """A list block's items."""
+        return [line.strip() for line in self.text.splitlines() if line.strip()]
 
 
 class ImageCredit(models.Model):
@@ -122,7 +328,7 @@ class ImageCredit(models.Model):
         Article, on_delete=models.CASCADE, related_name="image_credits", verbose_name=_("article")
     )
     role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.INLINE)
-    # An inline image stands after the paragraph with this position (0: before the first one).
+    # An inline image stands after the block with this position (0: before the first one).
     after_paragraph = models.PositiveIntegerField(_("after paragraph"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=200)
     licence = models.CharField(_("licence"), max_length=100)

@@ -8,8 +8,8 @@ from .rows import from_row, select_list
 
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> "ArticleQuerySet":
-        """Articles out by now."""
-        return self.filter(published_at__lte=timezone.now())
+        """What readers see: published articles whose time has come (not drafts, not scheduled)."""
+        return self.filter(status="published", published_at__lte=timezone.now())
 
     def with_comment_count(self) -> "ArticleQuerySet":
         return self.annotate(
@@ -51,6 +51,7 @@ class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
                 f"ON {column('a', article_model, article_model._meta.pk.name)} = "
                 f"{column('c', self.model, article_field.name)} "
                 f"WHERE {column('a', article_model, 'slug')} = %s "
+                f"AND {column('a', article_model, 'status')} = 'published' "
                 f"AND {column('a', article_model, 'published_at')} <= %s "
                 f"AND {column('c', self.model, number_field.name)} = %s",
                 [slug, connection.ops.adapt_datetimefield_value(timezone.now()), number],

@@ -1,4 +1,5 @@
-"""The moderators group: staff who moderate in the admin, with only the permissions they need."""
+"""The staff groups, each with only the permissions it needs: moderators moderate comments in the
+admin; editors write and publish articles."""
 
 from django.contrib.auth.models import Group, Permission
 
@@ -11,7 +12,7 @@ MODERATOR_PERMISSIONS = {
         *(
             f"{verb}_{model}"
             for verb in ("view", "add", "change", "delete")
-            for model in ("paragraph", "imagecredit", "link", "ban")
+            for model in ("block", "imagecredit", "link", "ban")
         ),
         "view_comment",
         "change_comment",
@@ -29,13 +30,39 @@ MODERATOR_PERMISSIONS = {
 }
 
 
-def ensure_moderators_group(**kwargs) -> Group:
-    """Create the moderators group, or reset its permissions to exactly the ones above."""
-    group, _created = Group.objects.get_or_create(name=MODERATORS)
+EDITORS = "editors"
+
+EDITOR_PERMISSIONS = {
+    "articles": [
+        "view_article",
+        "add_article",
+        "change_article",
+        *(
+            f"{verb}_{model}"
+            for verb in ("view", "add", "change", "delete")
+            for model in ("block", "imagecredit", "link", "image", "section")
+        ),
+        "view_articleredirect",
+    ],
+}
+
+
+def _ensure_group(name: str, wanted: dict[str, list[str]]) -> Group:
+    group, _created = Group.objects.get_or_create(name=name)
     permissions = [
         Permission.objects.get(content_type__app_label=app, codename=codename)
-        for app, codenames in MODERATOR_PERMISSIONS.items()
+        for app, codenames in wanted.items()
         for codename in codenames
     ]
     group.permissions.set(permissions)
     return group
+
+
+def ensure_moderators_group(**kwargs) -> Group:
+    """Create the moderators group, or reset its permissions to exactly the ones above."""
+    return _ensure_group(MODERATORS, MODERATOR_PERMISSIONS)
+
+
+def ensure_editors_group(**kwargs) -> Group:
+    """Create the editors group, or reset its permissions to exactly the ones above."""
+    return _ensure_group(EDITORS, EDITOR_PERMISSIONS)

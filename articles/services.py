@@ -16,6 +16,7 @@ from typing import ParamSpec, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_unicode_slug
 from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -27,6 +28,7 @@ from .models import (
     AUTHOR_NAME_MAX_LENGTH,
     COMMENT_BODY_MAX_LENGTH,
     Article,
+    ArticleRedirect,
     Comment,
     ReplyRef,
     Report,
@@ -500,6 +502,54 @@ def comment_set_status(
         comment.save(update_fields=["status", "moderated_at", "moderated_by", "moderation_reason"])
         _bump_threads([comment.tree_id])
     return comment
+
+
+@retrying
+def article_slug_change(*, article: Article, slug: str) -> Article:
+    """Give the article a new slug; its old address keeps leading to it.
+
+    The comments' stored HTML links ``>>N`` to the article's address: it is rendered again under
+    the lock of every tree of the article (and the new-tree lock, so that no thread starts
+    meanwhile). A comment posted by a reader who read the old slug just before may still link to
+    the old address, which redirects.
+    """
+    validate_unicode_slug(slug)
+    with transaction.atomic():
+        # The tree locks before the article's row: a post holds its tree's lock while its insert
+        # takes a share lock on the article row (the foreign key), which the slug's update (a
+        # unique column) must wait for. Holding every tree lock, no such post is under way.
+        held: set[int | None] = set()
+        while (
+            wanted := {
+                *Comment.objects.filter(article_id=article.pk).values_list("tree_id", flat=True),
+                None,
+            }
+            - held
+        ):
+            locking.lock_trees(wanted)
+            held |= wanted
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        if slug == article.slug:
+            return article
+        if article.slug_taken(slug):
+            raise ValidationError(
+                gettext("This slug is taken by another article, now or in the past."),
+                code="slug_taken",
+            )
+        old_url = article.get_absolute_url()
+        ArticleRedirect.objects.filter(old_slug=slug).delete()  # its own old address, taken back
+        ArticleRedirect.objects.create(old_slug=article.slug, article=article)
+        article.slug = slug
+        article.save(update_fields=["slug"])
+        changed = list(
+            article.comments.filter(body_html__contains=old_url).only("body", "number", "body_html")
+        )
+        for comment in changed:
+            comment.article = article
+            _render(comment)
+        Comment.objects.bulk_update(changed, ["body_html"], batch_size=500)
+        _bump_threads(tree_id for tree_id in held if tree_id is not None)
+    return article
 
 
 def article_content_changed(*, article_id: int) -> None:

@@ -21,6 +21,7 @@ app_name = "articles"
 
 urlpatterns = [
     path("", views.article_list, name="article_list"),
+    path("sections/<uslug:slug>/", views.section_detail, name="section_detail"),
     path("articles/<uslug:slug>/", views.article_detail, name="article_detail"),
     path("articles/<uslug:slug>/comment/", views.comment_post, name="comment_post"),
     path("articles/<uslug:slug>/c/<int:number>/", views.comment_detail, name="comment_detail"),

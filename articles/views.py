@@ -1,3 +1,4 @@
+import functools
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -6,7 +7,13 @@ from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Subquery
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
@@ -20,7 +27,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import abuse, posters, services
 from .forms import CommentForm, ReportForm, SignupForm
-from .models import Article, Comment, ImageCredit, Link
+from .models import Article, Comment, ImageCredit, Link, Section
+from .querysets import ArticleQuerySet
 from .text import quote_text, render_comment_body
 from .threads import (
     MAX_DEPTH,
@@ -44,14 +52,56 @@ THREAD_ORDERS = {
 }
 
 
+def _listed(articles: ArticleQuerySet) -> ArticleQuerySet:
+    """Articles as lists show them: with section, byline, featured image and comment count."""
+    return (
+        articles.published()
+        .with_comment_count()
+        .select_related("section", "author", "featured_image")
+        .order_by("-published_at", "-pk")
+    )
+
+
 def article_list(request: HttpRequest) -> HttpResponse:
-    articles = Article.objects.published().with_comment_count().order_by("-published_at", "-pk")
-    page = Paginator(articles, 20).get_page(request.GET.get("page"))
+    page = Paginator(_listed(Article.objects.all()), 20).get_page(request.GET.get("page"))
     return render(request, "articles/article_list.html", {"page": page})
 
 
+def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    section = get_object_or_404(Section, slug=slug)
+    page = Paginator(_listed(section.articles.all()), 20).get_page(request.GET.get("page"))
+    return render(request, "articles/section_detail.html", {"section": section, "page": page})
+
+
 def _article(slug: str) -> Article:
-    return get_object_or_404(Article.objects.published(), slug=slug)
+    # The featured image is in the page's head (link previews), outside the cached article HTML.
+    return get_object_or_404(
+        Article.objects.published().select_related("featured_image"), slug=slug
+    )
+
+
+def follows_old_slugs(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Send a reader who asks for an article by an old slug to the same page at its new one."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, slug: str, **kwargs) -> HttpResponse:
+        try:
+            return view(request, slug, **kwargs)
+        except Http404:
+            if request.method not in ("GET", "HEAD"):
+                raise
+            article = (
+                Article.objects.published().filter(redirects__old_slug=slug).only("slug").first()
+            )
+            if article is None:
+                raise
+            old = reverse("articles:article_detail", kwargs={"slug": slug})
+            path = request.get_full_path()
+            if not path.startswith(old):
+                raise
+            return HttpResponsePermanentRedirect(article.get_absolute_url() + path[len(old) :])
+
+    return wrapper
 
 
 def _comment(slug: str, number: int) -> tuple[Article, Comment]:
@@ -81,23 +131,29 @@ def _reply_url(article: Article) -> Callable[[int], str | None]:
 
 
 def _article_body(article: Article) -> dict:
-    """The article's paragraphs with the credits of the images after each, and its links."""
+    """The article's blocks with the credits of the images after each, and its links."""
     credits = list(article.image_credits.all())
     after: dict[int, list[ImageCredit]] = {}
     for credit in credits:
         if credit.role == ImageCredit.Role.INLINE:
             after.setdefault(credit.after_paragraph, []).append(credit)
     links = list(article.links.all())
+    blocks = article.blocks.select_related("image")
     return {
         "leading_credits": after.get(0, []),
-        "body": [(p, after.get(p.position, [])) for p in article.paragraphs.all()],
+        "body": [(block, after.get(block.position, [])) for block in blocks],
         "featured_credit": next((c for c in credits if c.role == ImageCredit.Role.FEATURED), None),
         "references": [link for link in links if link.kind == Link.Kind.REFERENCE],
         "related": [link for link in links if link.kind == Link.Kind.RELATED],
     }
 
 
-ARTICLE_TEMPLATES = ("articles/_article.html", "articles/_image_credit.html")
+ARTICLE_TEMPLATES = (
+    "articles/_article.html",
+    "articles/_image_credit.html",
+    "articles/_picture.html",
+    "articles/_image_source.html",
+)
 # _article_body, here, decides what the templates get.
 ARTICLE_MARKUP = markup_fingerprint(
     __file__, *(get_template(name).origin.name for name in ARTICLE_TEMPLATES)
@@ -175,10 +231,25 @@ def _new_number(request: HttpRequest) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
+@follows_old_slugs
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    article = _article(slug)
+    try:
+        article = _article(slug)
+    except Http404:
+        if not request.user.has_perm("articles.view_article"):
+            raise
+        return _article_preview(request, get_object_or_404(Article, slug=slug))
     form = CommentForm(initial={"author_name": posters.remembered_name(request)}, user=request.user)
     return _article_page(request, article, form)
+
+
+def _article_preview(request: HttpRequest, article: Article) -> HttpResponse:
+    """A draft or scheduled article as readers will see it, for staff only; no comments yet."""
+    context = {"article": article, "article_html": _article_html(article)}
+    response = render(request, "articles/article_preview.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _post(
@@ -301,6 +372,7 @@ def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@follows_old_slugs
 def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     article, parent = _comment(slug, number)
     if request.method == "POST":
@@ -329,6 +401,7 @@ def _comment_html(article: Article, comment: Comment) -> SafeString | str:
     return body_html(comment, article_url=article.get_absolute_url())
 
 
+@follows_old_slugs
 def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """A comment's own page: its ancestors as context, then it with all its replies."""
     article, comment = _comment(slug, number)

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from articles.models import Article, Comment, Paragraph, ReplyRef
+from articles.models import Article, Block, Comment, ReplyRef
 from articles.text import render_stored_body
 
 SEED = 20_241_124
@@ -255,10 +255,10 @@ class Writer:
                 cursor.execute(sql)
 
 
-def _paragraphs(rng: random.Random, article: Article, count: int) -> Iterator[Paragraph]:
+def _paragraphs(rng: random.Random, article: Article, count: int) -> Iterator[Block]:
     for position in range(1, count + 1):
         text = "".join(rng.choice(JA_PHRASES) + "。" for _ in range(rng.randint(3, 8)))
-        yield Paragraph(article=article, position=position, text=text)
+        yield Block(article=article, position=position, text=text)
 
 
 def seed_hot(rng: random.Random, totals: Totals, sizes: tuple[int, ...]) -> list[Article]:
@@ -274,7 +274,7 @@ def seed_hot(rng: random.Random, totals: Totals, sizes: tuple[int, ...]) -> list
             published_at=now - timedelta(hours=rank + 1),
             last_comment_number=size,
         )
-        Paragraph.objects.bulk_create(_paragraphs(rng, article, 8))
+        Block.objects.bulk_create(_paragraphs(rng, article, 8))
         start = now - timedelta(days=10)
         totals.threads[article.slug] = writer.add_article(article, size, start)
         articles.append(article)
@@ -315,7 +315,7 @@ def seed_background(rng: random.Random, comments_total: int, totals: Totals) -> 
         ],
         batch_size=BATCH_SIZE,
     )
-    Paragraph.objects.bulk_create(
+    Block.objects.bulk_create(
         [p for article in articles for p in _paragraphs(rng, article, 3)], batch_size=BATCH_SIZE
     )
     writer = Writer(rng)

@@ -189,8 +189,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded images: stored through Django's storage API. By default files go under MEDIA_ROOT and
+# MEDIA_URL serves them (Django itself in development; the web server in production). Any other
+# backend by configuration: DJANGO_STORAGE_BACKEND=storages.backends.s3.S3Storage (with
+# django-storages installed) and DJANGO_STORAGE_BUCKET, e.g. for S3.
+MEDIA_URL = os.environ.get("DJANGO_MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get(
+            "DJANGO_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        )
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -199,6 +209,10 @@ STORAGES = {
         )
     },
 }
+
+if bucket := os.environ.get("DJANGO_STORAGE_BUCKET"):
+    # For the S3 backend; credentials and region come from boto3's own AWS_* environment.
+    STORAGES["default"]["OPTIONS"] = {"bucket_name": bucket}
 
 
 # The longest comment, in characters (articles.models.COMMENT_BODY_MAX_LENGTH; the database

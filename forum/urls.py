@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -18,6 +19,10 @@ urlpatterns = [
     path("accounts/signup/", signup, name="signup"),
     path("", include("articles.urls")),
 ]
+
+if settings.DEBUG:
+    # Uploaded images in development (`make run`); in production the web server serves MEDIA_ROOT.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "forum.errors.bad_request"
 handler403 = "forum.errors.permission_denied"

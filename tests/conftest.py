@@ -1,6 +1,6 @@
 import shutil
 from collections.abc import Callable
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
@@ -180,3 +180,19 @@ def tree_shape(article: Article) -> str:
         f"{'  ' * c.level}#{c.number} {c.body.splitlines()[0]}"
         for c in Comment.objects.filter(article=article).order_by("tree_id", "lft")
     )
+
+
+@pytest.fixture
+def media_root(settings, tmp_path: Path) -> Path:
+    """Uploaded files go to a directory of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def image_bytes(width: int = 1200, height: int = 800, image_format: str = "PNG") -> bytes:
+    """A real image, made with Pillow."""
+    from PIL import Image as PillowImage
+
+    out = BytesIO()
+    PillowImage.new("RGB", (width, height), (200, 40, 40)).save(out, image_format)
+    return out.getvalue()

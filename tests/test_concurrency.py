@@ -189,3 +189,69 @@ def test_concurrent_moves_deletes_removals_and_replies_keep_every_tree_sound(art
     # Every kind of write really happened, side by side.
     for kind in ("move to the top", "move under another", "delete", "status", "reply"):
         assert done[kind] > 0, (kind, done)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_slug_changes_while_readers_post_lose_nothing_and_every_link_still_leads_there(
+    article, client
+):
+    """Renames and replies at once: no errors, sound trees, every >>N link leads to its comment."""
+    import re
+
+    from articles.models import ArticleRedirect
+
+    first = services.comment_create(article=article, body="スレ")
+    errors: list[str] = []
+    guard = threading.Lock()
+    start = threading.Barrier(5)
+
+    def poster(seed: int) -> None:
+        try:
+            start.wait()
+            for n in range(12):
+                current = Article.objects.get(pk=article.pk)  # as each request reads it
+                parent = Comment.objects.get(pk=first.pk)
+                try:
+                    services.comment_create(
+                        article=current, parent=parent, body=f">>1 poster {seed} post {n}"
+                    )
+                except Exception as error:
+                    with guard:
+                        errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            connections.close_all()
+
+    def renamer() -> None:
+        try:
+            start.wait()
+            for n in range(3):
+                try:
+                    services.article_slug_change(article=article, slug=f"renamed-{n}")
+                except Exception as error:
+                    with guard:
+                        errors.append(f"rename: {type(error).__name__}: {error}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=poster, args=(seed,)) for seed in range(4)]
+    threads.append(threading.Thread(target=renamer))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in threads), "writers hung"
+    close_old_connections()
+    assert errors == []
+    assert find_tree_problems() == {}
+    assert article.comments.count() == 1 + 4 * 12
+    article.refresh_from_db()
+    assert article.slug == "renamed-2"
+    old = set(ArticleRedirect.objects.filter(article=article).values_list("old_slug", flat=True))
+    assert old == {"test-article", "renamed-0", "renamed-1"}
+    # A post that read the slug just before a rename links to the old address, which redirects.
+    linked = set()
+    for html in article.comments.exclude(pk=first.pk).values_list("body_html", flat=True):
+        linked |= set(re.findall(r'href="/articles/([^/]+)/c/1/"', html))
+    assert linked <= old | {"renamed-2"}
+    for slug in linked - {"renamed-2"}:
+        assert client.get(f"/articles/{slug}/c/1/")["Location"] == "/articles/renamed-2/c/1/"

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from articles.integrity import find_tree_problems
-from articles.models import Article, Comment, ImageCredit, Link, Paragraph
+from articles.models import Article, Block, Comment, ImageCredit, Link
 
 from .conftest import SEED_NAME, tree_shape
 
@@ -23,7 +23,7 @@ def run(*args: str) -> str:
 def snapshot() -> list:
     return [
         list(model.objects.order_by("pk").values())
-        for model in (Article, Paragraph, ImageCredit, Link, Comment)
+        for model in (Article, Block, ImageCredit, Link, Comment)
     ]
 
 
@@ -36,7 +36,7 @@ def imported(db, seed_dir: Path) -> Article:
 def test_import_creates_the_article_with_its_parts(imported):
     assert imported.slug == "fa0796958162b6f6"
     assert imported.title.startswith("露防衛産業の弱体化")
-    assert imported.paragraphs.count() == 12
+    assert imported.blocks.filter(kind="paragraph").count() == imported.blocks.count() == 12
     assert list(imported.links.filter(kind="reference").values_list("title", flat=True)) == [
         "Russia says in talks to make more military equipment in India",
         "Russia, India non-committal on S-400 missile system delivery timeline",

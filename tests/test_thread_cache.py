@@ -53,7 +53,7 @@ def test_a_warm_page_reads_no_comments_and_is_the_same_page(client, thread):
     assert len(warm) == len(cold) - 5 == 3
     read = " ".join(query["sql"] for query in warm.captured_queries)
     assert "body_html" not in read
-    assert not any(part in read for part in ("paragraph", "imagecredit", "articles_link"))
+    assert not any(part in read for part in ("articles_block", "imagecredit", "articles_link"))
 
 
 def test_a_reply_shows(page, thread, post):
@@ -276,7 +276,7 @@ def test_an_edit_of_the_article_shows(article_part, seeded):
 
 
 def test_edits_of_paragraphs_credits_and_links_show(article_part, seeded):
-    paragraph = seeded.paragraphs.order_by("position").first()
+    paragraph = seeded.blocks.order_by("position").first()
     paragraph.text = "書き直した段落"
     paragraph.save()
     assert "書き直した段落" in article_part()
@@ -289,7 +289,7 @@ def test_edits_of_paragraphs_credits_and_links_show(article_part, seeded):
 
 def test_a_reimport_that_changes_the_text_shows(article_part, seeded, seed_dir):
     seed = next(seed_dir.glob("*.txt"))
-    first = seeded.paragraphs.order_by("position").first().text
+    first = seeded.blocks.order_by("position").first().text
     text = seed.read_text(encoding="utf-8").replace(first, f"{first}（追記）", 1)
     seed.write_text(text, encoding="utf-8")
     call_command("import_seeds", str(seed_dir), stdout=StringIO())
