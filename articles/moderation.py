@@ -114,9 +114,17 @@ def comment_correct(
     *, comment: Comment, body: str, author_name: str, moderator: AbstractBaseUser, reason: str = ""
 ) -> Comment:
     with transaction.atomic():
-        comment = services.comment_edit(comment=comment, body=body, author_name=author_name)
+        comment = services.comment_edit(
+            comment=comment, body=body, author_name=author_name, keep_revision=True
+        )
         _log(Action.EDIT, moderator=moderator, comment=comment, reason=reason)
     return comment
+
+
+def author_edit_logged(*, comment: Comment) -> ModerationLog:
+    """Record an author's edit (no moderator) beside the moderators' own: the text before it is
+    kept on the comment's change page."""
+    return _log(Action.EDIT, moderator=None, comment=comment)
 
 
 def poster_ban(

@@ -2,7 +2,8 @@ from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import abuse, services
+from . import services
+from .abuse import addresses, limits
 from .models import Article, ImageCredit, Link, Paragraph
 
 
@@ -10,7 +11,7 @@ from .models import Article, ImageCredit, Link, Paragraph
 def count_failed_login(sender, credentials, request=None, **kwargs) -> None:
     """Count failed log-ins per address, on the site and in the admin alike."""
     if request is not None:
-        abuse.login_failed(abuse.request_ip_hash(request))
+        limits.login_failed(addresses.request_ip_hash(request))
 
 
 @receiver(post_save, sender=Paragraph)

@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db import DataError, connection
 from django.db.migrations.loader import MigrationLoader
 
-from articles import abuse, locking, services
+from articles import locking, services
+from articles.abuse import limits
 from articles.integrity import find_tree_problems
 from articles.models import Comment, ReplyRef
 
@@ -348,7 +349,7 @@ def test_only_a_posts_counters_commit_without_waiting_for_the_disk(article):
 
     root = services.comment_create(article=article, body="一")
     with connection.execute_wrapper(watch):
-        assert abuse.post_allowed(user=None, ip_hash="counted")
+        assert limits.within_limits(limits.counted_for("post", user=None, ip_hash="counted"))
         services.comment_create(article=article, parent=root, body=">>1 二")
     assert [(verb, off) for verb, off, _ in statements if off] == [
         ("INSERT", True),
