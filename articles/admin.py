@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,7 @@ from .models import (
     Article,
     Ban,
     Comment,
+    CommentRevision,
     ImageCredit,
     Link,
     ModerationLog,
@@ -161,6 +163,19 @@ class ReportInline(admin.TabularInline):
         return False
 
 
+class RevisionInline(admin.TabularInline):
+    """The comment's text before each edit, newest first."""
+
+    model = CommentRevision
+    fields = ("replaced_at", "author_name", "body")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     form = CommentAdminForm
@@ -183,6 +198,7 @@ class CommentAdmin(admin.ModelAdmin):
     raw_id_fields = ("parent",)
     moderation_fields = (
         "created_at",
+        "edited_at",
         "status",
         "moderated_by",
         "moderated_at",
@@ -194,7 +210,7 @@ class CommentAdmin(admin.ModelAdmin):
         (None, {"fields": ("article", "number", "parent", "author_name", "user", "body")}),
         (_("Moderation"), {"fields": moderation_fields}),
     )
-    inlines = (ReportInline,)
+    inlines = (ReportInline, RevisionInline)
     action_form = CommentActionForm
     actions = (
         "hide",
@@ -387,14 +403,20 @@ class BanAdmin(admin.ModelAdmin):
 class ModerationLogAdmin(admin.ModelAdmin):
     """Every moderation action, newest first; read-only."""
 
-    list_display = ("created_at", "moderator", "action", "target", "reason")
+    list_display = ("created_at", "moderator", "action", "target", "reason", "text_before")
     list_filter = ("action", "moderator", "created_at")
-    list_select_related = ("moderator",)
+    list_select_related = ("moderator", "revision")
     search_fields = ("target", "reason")
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description=_("text before"))
+    def text_before(self, entry: ModerationLog) -> str:
+        if entry.revision is None:
+            return ""
+        return Truncator(entry.revision.body).chars(200)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -521,6 +521,15 @@ class ModerationLog(models.Model):
     )
     # What it was about, kept when the comment itself is gone: "#12 on <article>".
     target = models.CharField(_("target"), max_length=300)
+    # An edit's: the comment's text and name before it.
+    revision = models.ForeignKey(
+        "CommentRevision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("text before"),
+    )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
 
     class Meta:
