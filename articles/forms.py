@@ -13,7 +13,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .abuse import addresses, limits
+from .abuse import addresses, limits, names
 from .models import AUTHOR_NAME_MAX_LENGTH, COMMENT_BODY_MAX_LENGTH, Report
 from .services import validate_comment_body
 from .text import clean_comment_text
@@ -150,6 +150,15 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username",)
+
+    def clean_username(self) -> str:
+        username = super().clean_username()
+        # Else an account would take a staff name for itself, and post under it.
+        if names.is_staff_name(username):
+            raise ValidationError(
+                gettext("This name is reserved. Please choose another."), code="name_reserved"
+            )
+        return username
 
 
 class LoginLimitMixin:

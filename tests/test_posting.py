@@ -234,3 +234,18 @@ def test_staff_comments_carry_a_badge(url):
     staff_comment = Comment.objects.get(body="お知らせです")
     assert (staff_comment.author_name, staff_comment.by_staff) == ("管理人", True)
     assert not Comment.objects.get(body="読者です").by_staff
+
+
+def test_no_one_signs_up_under_a_staff_name(client, db):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "管理人2",
+            "password1": "a-long-password-123",
+            "password2": "a-long-password-123",
+        },
+        HTTP_ACCEPT_LANGUAGE="ja",
+    )
+    assert response.status_code == 200
+    assert "この名前は使えません" in response.text
+    assert not get_user_model().objects.exists()

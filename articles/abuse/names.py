@@ -9,6 +9,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from .holds import normalise
 
 
+def is_staff_name(name: str) -> bool:
+    """Whether ``name`` holds one of the names the site keeps for its staff."""
+    folded = normalise(name)
+    return any(normalise(word) in folded for word in settings.FORUM_RESERVED_NAMES)
+
+
 def is_reserved_name(name: str, *, account: AbstractBaseUser | None) -> bool:
     """Whether ``name`` belongs to someone other than ``account``.
 
@@ -22,7 +28,7 @@ def is_reserved_name(name: str, *, account: AbstractBaseUser | None) -> bool:
     if account is not None and normalise(account.get_username()) == folded:
         return False
     is_staff = account is not None and account.is_staff
-    if not is_staff and any(normalise(word) in folded for word in settings.FORUM_RESERVED_NAMES):
+    if not is_staff and is_staff_name(name):
         return True
     users = get_user_model()
     # Account names are stored NFKC (AbstractBaseUser.normalize_username).
