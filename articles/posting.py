@@ -172,19 +172,25 @@ def comment_edit(*, comment: Comment, body: str, author_name: str, poster: Poste
         name_may_be_used(author_name=author_name, poster=poster)
     _check_poster(poster, verb="post")
     held = _held(article=comment.article, body=body, poster=poster)
-    with transaction.atomic():
-        try:
-            comment = services.comment_edit(
-                comment=comment,
-                body=body,
-                author_name=author_name,
-                keep_revision=True,
-                status=Comment.Status.PENDING if held else None,
-            )
-        except ValidationError as error:
-            raise _refused(error) from error
-        moderation.author_edit_logged(comment=comment)
+    try:
+        comment = _edit_logged(comment=comment, body=body, author_name=author_name, held=held)
+    except ValidationError as error:
+        raise _refused(error) from error
     return Posted(comment=comment, held=held)
+
+
+@services.retrying
+def _edit_logged(*, comment: Comment, body: str, author_name: str, held: bool) -> Comment:
+    with transaction.atomic():
+        comment = services.comment_edit(
+            comment=comment,
+            body=body,
+            author_name=author_name,
+            keep_revision=True,
+            status=Comment.Status.PENDING if held else None,
+        )
+        moderation.author_edit_logged(comment=comment)
+    return comment
 
 
 def comment_report(

@@ -203,7 +203,7 @@ def _post(
     except posting.Refused as refusal:
         form.add_error(refusal.field, refusal.message)
         return refusal.status
-    if posted.held and not posted.repeated:
+    if posted.held:
         messages.info(
             request,
             gettext("Thank you. Your comment will appear once a moderator has approved it."),
