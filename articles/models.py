@@ -549,7 +549,7 @@ class UsedFormToken(models.Model):
     """
 
     # The SHA-256 of the signed token, in hex.
-    key = models.CharField(max_length=64, primary_key=True)
+    key = models.CharField(max_length=64, unique=True)
     comment = models.ForeignKey(Comment, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -311,10 +311,10 @@ def _insert(
             locking.lock_trees([None])
             comment.save()  # django-mptt gives it the next tree id; it has a new thread_version
             _save_reply_refs(comment, new=True)
+            if form_key:
+                UsedFormToken.objects.create(key=form_key, comment=comment)
         else:
-            earlier_threads = _insert_reply(comment, parent, as_reader=as_reader)
-        if form_key:
-            UsedFormToken.objects.create(key=form_key, comment=comment)
+            earlier_threads = _insert_reply(comment, parent, as_reader=as_reader, form_key=form_key)
     # Answering the parent (the usual >>N) changes only this thread.
     answered = _answered(comment)
     if parent is not None:
@@ -323,16 +323,17 @@ def _insert(
     return comment, earlier_threads
 
 
-def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool) -> int:
+def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_key: str) -> int:
     """Make ``comment`` the last reply to ``parent``, under its tree's lock.
 
-    The lock, the parent's place, making room, the insert and its usual single >>N reference go
-    to the database in one round trip (``rows.pipelined``): making room and the insert take the
-    parent's place from its row as they run, and do nothing unless the parent is still in the
-    locked tree. What the place says is looked at afterwards: a parent gone, or removed when a
-    reader replies, refuses the reply (the transaction undoes what was written); one moved to
-    another tree meanwhile has that tree locked too (without waiting, as it is out of order: see
-    retrying()) and everything is sent again.
+    The lock, the parent's place, making room, the insert, its usual single >>N reference and the
+    record of the form that sent it (``form_key``) go to the database in one round trip
+    (``rows.pipelined``): making room and the insert take the parent's place from its row as
+    they run, and do nothing unless the parent is still in the locked tree. What the place says
+    is looked at afterwards: a parent gone, or removed when a reader replies, refuses the reply
+    (the transaction undoes what was written); one moved to another tree meanwhile has that tree
+    locked too (without waiting, as it is out of order: see retrying()) and everything is sent
+    again.
     """
     comment.parent = parent
     answered = _answered(comment)
@@ -356,6 +357,12 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool) -> int:
                 if len(answered) == 1:  # the usual case, as in _save_reply_refs
                     ref = ReplyRef(article_id=comment.article_id, target_number=answered[0])
                     ref_saved = rows.send_insert(cursor(), ref, _by_number(comment, "source_id"))
+                token_saved = None
+                if form_key:
+                    token = UsedFormToken(key=form_key)
+                    token_saved = rows.send_insert(
+                        cursor(), token, _by_number(comment, "comment_id")
+                    )
             row = place.fetchone()
             if row is None:
                 raise ValidationError(
@@ -375,6 +382,8 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool) -> int:
                     raise RuntimeError(f"the reply to comment {parent.pk} was not inserted")
                 if ref_saved is not None:
                     ref_saved()
+                if token_saved is not None:
+                    token_saved()
                 break
         # Moved to another tree since it was read; once that tree is locked too, it stays there.
         parent.tree_id = tree_id

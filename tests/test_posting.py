@@ -174,11 +174,14 @@ def test_a_reply_sent_again_answers_with_the_reply(author, url):
     assert Comment.objects.filter(body="返信は一度").count() == 1
 
 
-def test_a_form_sent_twice_at_once_saves_one_comment(article, monkeypatch):
-    """The second request finds no used token, then meets the first's in the database."""
+@pytest.mark.parametrize("reply", [False, True])
+def test_a_form_sent_twice_at_once_saves_one_comment(article, post, monkeypatch, reply):
+    """The second request finds no used token, then meets the first's in the database (a reply
+    records its form in the tree write's round trip, a new thread after its insert)."""
+    parent = post(article, "親") if reply else None
     key = check_form_token(form({})["issued"])
     poster = Poster(account=None, ip_hash="h", key="k")
-    post = dict(article=article, parent=None, body="同時", author_name="", poster=poster)
+    post = dict(article=article, parent=parent, body="同時", author_name="", poster=poster)
     first = posting.comment_post(**post, form_key=key)
     monkeypatch.setattr(posting, "_already_posted", lambda key: None)
     with pytest.raises(IntegrityError):  # the form's key is taken: no second comment
