@@ -236,6 +236,8 @@ def test_staff_comments_carry_a_badge(url):
     assert page.count('<span class="staff-badge">スタッフ</span>') == 1
     staff_comment = Comment.objects.get(body="お知らせです")
     assert (staff_comment.author_name, staff_comment.by_staff) == ("管理人", True)
+    reply_page = reader("203.0.113.2").get(f"{url}c/{staff_comment.number}/reply/").text
+    assert '<span class="staff-badge">スタッフ</span>' in reply_page
     assert not Comment.objects.get(body="読者です").by_staff
 
 
