@@ -8,7 +8,9 @@ with. Views turn a form into a call here and the answer into a response; the wri
 are ``articles.services``'.
 """
 
+import functools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -69,9 +71,16 @@ def name_may_be_used(*, author_name: str, poster: Poster) -> None:
         )
 
 
-def _check_poster(poster: Poster, *, verb: str) -> None:
-    """Refuse a banned reader, or one over a rate limit (the attempt is counted regardless)."""
-    check = limits.check_poster(user=poster.account, ip_hash=poster.ip_hash, verb=verb)
+def _check_poster(poster: Poster, *, verb: str, form_key: str = "") -> Posted | None:
+    """Refuse a banned reader, or one over a rate limit (the attempt is counted regardless).
+
+    With ``form_key``, a form sent before answers with the comment it created instead; asked in
+    the same round trip, as every post asks it.
+    """
+    also = functools.partial(_send_used_form_query, form_key=form_key) if form_key else None
+    check = limits.check_poster(user=poster.account, ip_hash=poster.ip_hash, verb=verb, also=also)
+    if check.also:
+        return _posted_before(check.also[0])
     if (ban := check.ban) is not None:
         if ban.expires_at:
             until = date_format(timezone.localtime(ban.expires_at), "DATETIME_FORMAT")
@@ -85,6 +94,7 @@ def _check_poster(poster: Poster, *, verb: str) -> None:
             code="too_fast",
             status=429,
         )
+    return None
 
 
 def _held(*, article: Article, body: str, poster: Poster) -> bool:
@@ -97,17 +107,32 @@ def _held(*, article: Article, body: str, poster: Poster) -> bool:
     )
 
 
+def _send_used_form_query(cursor, *, form_key: str) -> Callable[[], list[int | None]]:
+    """Send the question whether this form was sent before; return what reads the answer: the
+    key of the comment it created, in a list (empty when it was not sent before)."""
+    table = cursor.db.ops.quote_name(UsedFormToken._meta.db_table)
+    key, comment = (
+        cursor.db.ops.quote_name(UsedFormToken._meta.get_field(name).column)
+        for name in ("key", "comment")
+    )
+    # Written out: every post asks it, and the ORM took longer to build it than to send it.
+    cursor.execute(f"SELECT {comment} FROM {table} WHERE {key} = %s", [form_key])
+    return lambda: [row[0] for row in cursor.fetchall()]
+
+
 def _already_posted(form_key: str) -> Posted | None:
     """The comment this form created when it was sent before; None if it was not."""
-    if not form_key:
-        return None
-    used = UsedFormToken.objects.filter(key=form_key).select_related("comment").first()
-    if used is None:
-        return None
-    if used.comment is None:  # sent before, and its comment since deleted
+    used = UsedFormToken.objects.filter(key=form_key).values_list("comment_id", flat=True)
+    return _posted_before(used[0]) if used else None
+
+
+def _posted_before(comment_id: int | None) -> Posted:
+    """The comment a form sent before created, as its post answers."""
+    comment = Comment.objects.select_related("article").filter(pk=comment_id).first()
+    if comment is None:  # sent before, and its comment since deleted
         raise Refused(gettext("This form has already been sent."), code="form_used")
-    held = used.comment.status == Comment.Status.PENDING
-    return Posted(comment=used.comment, held=held, repeated=True)
+    held = comment.status == Comment.Status.PENDING
+    return Posted(comment=comment, held=held, repeated=True)
 
 
 def _prune_used_tokens() -> None:
@@ -131,11 +156,10 @@ def comment_post(
     ``form_key`` (``forms.check_form_token``) records the form as used: sent again, it answers
     with the comment it already created, whether the first answer reached the reader or not.
     """
-    if (posted := _already_posted(form_key)) is not None:
-        return posted
     comment_may_post(article=article, parent=parent)
     name_may_be_used(author_name=author_name, poster=poster)
-    _check_poster(poster, verb="post")
+    if (posted := _check_poster(poster, verb="post", form_key=form_key)) is not None:
+        return posted
     held = _held(article=article, body=body, poster=poster)
     try:
         comment, earlier_threads = services.comment_create_placed(
@@ -154,7 +178,7 @@ def comment_post(
         raise _refused(error) from error
     except IntegrityError:
         # The same form, sent twice at once: the other request saved its comment first.
-        if (posted := _already_posted(form_key)) is not None:
+        if form_key and (posted := _already_posted(form_key)) is not None:
             return posted
         raise
     _prune_used_tokens()

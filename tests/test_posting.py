@@ -8,7 +8,7 @@ from django.core import signing
 from django.db import IntegrityError
 from django.test import Client
 
-from articles import posting
+from articles import posting, services
 from articles.abuse.addresses import ip_hash
 from articles.forms import FORM_TOKEN_SALT, check_form_token
 from articles.models import (
@@ -176,21 +176,33 @@ def test_a_reply_sent_again_answers_with_the_reply(author, url):
 
 @pytest.mark.parametrize("reply", [False, True])
 def test_a_form_sent_twice_at_once_saves_one_comment(article, post, monkeypatch, reply):
-    """The second request finds no used token, then meets the first's in the database (a reply
-    records its form in the tree write's round trip, a new thread after its insert)."""
+    """The second request asks before the first has saved (it finds no used form), then meets
+    the first's record in the database as it writes, and answers with the first's comment (a
+    reply records its form in the tree write's round trip, a new thread after its insert)."""
     parent = post(article, "親") if reply else None
     key = check_form_token(form({})["issued"])
     poster = Poster(account=None, ip_hash="h", key="k")
     post = dict(article=article, parent=parent, body="同時", author_name="", poster=poster)
     first = posting.comment_post(**post, form_key=key)
-    monkeypatch.setattr(posting, "_already_posted", lambda key: None)
-    with pytest.raises(IntegrityError):  # the form's key is taken: no second comment
-        posting.comment_post(**post, form_key=key)
-    monkeypatch.undo()
+    asked = []
+
+    def not_yet(cursor, *, form_key):
+        asked.append(form_key)
+        return list
+
+    monkeypatch.setattr(posting, "_send_used_form_query", not_yet)
     again = posting.comment_post(**post, form_key=key)
+    assert asked == [key]
     assert (again.comment.pk, again.repeated) == (first.comment.pk, True)
     assert Comment.objects.filter(body="同時").count() == 1
     assert UsedFormToken.objects.get().comment == first.comment
+
+
+def test_without_its_used_form_the_database_refuses_a_second_comment(article):
+    key = check_form_token(form({})["issued"])
+    services.comment_create(article=article, body="一度目", form_key=key)
+    with pytest.raises(IntegrityError):
+        services.comment_create(article=article, body="二度目", form_key=key)
 
 
 def test_a_form_token_from_before_tokens_were_unique_is_still_accepted():

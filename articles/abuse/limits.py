@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -148,28 +149,46 @@ def counted_for(verb: str, *, user, ip_hash: str) -> Counted:
 class PosterCheck:
     ban: Ban | None  # the ban in force, as active_ban finds it
     too_fast: bool  # whether the post went over a rate limit (it is counted regardless)
+    also: Any = None  # the answer to check_poster's ``also``
 
 
-def check_poster(*, user, ip_hash: str, verb: str = "post") -> PosterCheck:
+def check_poster(
+    *,
+    user,
+    ip_hash: str,
+    verb: str = "post",
+    also: Callable[[Any], Callable[[], Any]] | None = None,
+) -> PosterCheck:
     """The ban in force on this reader, and whether this post (or report) goes over a limit.
 
     With the rate counts in the database, both statements go in one round trip
-    (``rows.pipelined``); a banned poster's attempt counts against their limits too.
+    (``rows.pipelined``); a banned poster's attempt counts against their limits too. ``also``
+    sends one more read in that round trip (given a cursor, it sends its statement and returns
+    what reads the answer): the caller's own question, asked of every post.
     """
     counted = counted_for(verb, user=user, ip_hash=ip_hash)
     counts = store()
     if not isinstance(counts, DatabaseStore) or connection.vendor != "postgresql":
-        # The ban read to its end first: on SQLite a write sent while a read is still open
-        # fails at once ("database is locked") instead of waiting for the lock.
+        # Each read to its end first: on SQLite a write sent while a read is still open fails
+        # at once ("database is locked") instead of waiting for the lock.
+        answer = None
+        if also is not None:
+            with connection.cursor() as cursor:
+                answer = also(cursor)()
         return PosterCheck(
-            ban=active_ban(user=user, ip_hash=ip_hash), too_fast=not counts.count(counted)
+            ban=active_ban(user=user, ip_hash=ip_hash),
+            too_fast=not counts.count(counted),
+            also=answer,
         )
     # Each cursor stays open until its answer is read.
-    with connection.cursor() as bans, connection.cursor() as counting:
+    with connection.cursor() as asked, connection.cursor() as bans, connection.cursor() as counting:
         with pipelined(connection):
+            answer = also(asked) if also is not None else None
             ban = send_ban_query(bans, user=user, ip_hash=ip_hash)
             allowed = counts.send_count(counting, counted)
-        return PosterCheck(ban=ban(), too_fast=not allowed())
+        return PosterCheck(
+            ban=ban(), too_fast=not allowed(), also=answer() if answer is not None else None
+        )
 
 
 LOGIN_LIMIT = Limit("login", 5, 15 * 60)
