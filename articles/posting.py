@@ -1,8 +1,9 @@
 """What a reader's post, edit or report is subject to, decided in one place.
 
 Every rule is applied here, once, in this order: the article open for comments, the comment
-answered still there, the name not someone else's, the reader not banned, not over a rate limit,
-and then whether the comment shows at once or waits for a moderator. A rule that refuses raises
+answered still there, the name not someone else's; then a form sent before answers with the
+comment it created; then the reader not banned, not over a rate limit, and whether the comment
+shows at once or waits for a moderator. A rule that refuses raises
 ``Refused``, which says why (in the reader's language), with a code and the HTTP status to answer
 with. Views turn a form into a call here and the answer into a response; the writes themselves
 are ``articles.services``'.
