@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The PostgreSQL pass of the test suite; Django creates and drops its own test database there.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-sqlite test-postgresql lint install
+.PHONY: run test test-sqlite test-postgresql lint install npm
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,13 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+# axe-core, for the browser tests' accessibility checks: exactly the versions in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+npm: node_modules/.installed
 
 ## Set everything up and serve the forum, with the seeds imported, on http://127.0.0.1:8000/.
 run: install
@@ -29,8 +36,8 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: install
+test-sqlite: install npm
 	env -u DATABASE_URL $(PY) -m pytest
 
-test-postgresql: install
+test-postgresql: install npm
 	DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest

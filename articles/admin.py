@@ -9,15 +9,18 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from . import moderation, services
 from .forms import LimitedAdminAuthenticationForm
@@ -94,6 +97,15 @@ class ArticleAdmin(admin.ModelAdmin):
             moderation.article_comments_open(
                 article=article, is_open=is_open, moderator=request.user
             )
+        action = Action.REOPEN if is_open else Action.CLOSE
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d article: %(action)s.", "%(count)d articles: %(action)s.", len(queryset)
+            )
+            % {"count": len(queryset), "action": action.label},
+            messages.SUCCESS,
+        )
 
     @admin.action(description=_("Close comments"), permissions=["change"])
     def close_comments(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -176,19 +188,19 @@ class RevisionInline(admin.TabularInline):
         return False
 
 
+# How much of a comment the lists show, and of its article's title.
+EXCERPT_LENGTH = 200
+ARTICLE_TITLE_LENGTH = 24
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     form = CommentAdminForm
-    list_display = (
-        "number",
-        "article",
-        "author",
-        "first_line",
-        "status",
-        "open_reports",
-        "created_at",
-    )
-    list_display_links = ("number", "first_line")
+    # The comment first (its number, name and text), the article short: moderators read comments.
+    list_display = ("comment_text", "short_article", "status", "open_reports")
+    list_display_links = ("comment_text",)
+    # Newest first, by the primary key: posting order, and an index every database has.
+    ordering = ("-pk",)
     list_filter = ("status", ReportedFilter, "article", "created_at")
     search_fields = ("body", "author_name")
     list_per_page = 100
@@ -222,22 +234,80 @@ class CommentAdmin(admin.ModelAdmin):
         "delete_selected",
     )
     change_form_template = "admin/articles/comment/change_form.html"
+    change_list_template = "admin/articles/comment/change_list.html"
 
     @admin.display(description=_("name"), ordering="author_name")
     def author(self, comment: Comment) -> str:
         return comment.author_name or gettext("Anonymous")
 
-    @admin.display(description=_("comment"))
-    def first_line(self, comment: Comment) -> str:
-        first = comment.body.splitlines()[0] if comment.body else ""
-        return first[:80] + ("…" if len(first) > 80 or "\n" in comment.body else "")
+    @admin.display(description=_("comment"), ordering="pk")
+    def comment_text(self, comment: Comment) -> str:
+        excerpt = " / ".join(line.strip() for line in comment.body.splitlines() if line.strip())
+        return format_html(
+            '<span class="comment-head"><strong>#{}</strong> {} · <time>{}</time></span>'
+            '<span class="comment-excerpt">{}</span>',
+            comment.number,
+            self.author(comment),
+            date_format(timezone.localtime(comment.created_at), "SHORT_DATETIME_FORMAT"),
+            Truncator(excerpt).chars(EXCERPT_LENGTH),
+        )
+
+    @admin.display(description=_("article"), ordering="article")
+    def short_article(self, comment: Comment) -> str:
+        title = comment.article.title
+        return format_html(
+            '<span class="short-article" title="{}">{}</span>',
+            title,
+            Truncator(title).chars(ARTICLE_TITLE_LENGTH),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # comments come from readers and the importer
 
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/moderate/",
+                self.admin_site.admin_view(self.moderate_view),
+                name="{}_{}_moderate".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    # The list's actions that the change page offers too, as buttons.
+    change_page_actions = ("hide", "remove", "restore", "approve", "dismiss_reports", "ban_posters")
+
+    def moderate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Run one of the list's actions on this comment, from its change page."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return require_POST(self._moderate_one)(request, object_id)
+
+    def _moderate_one(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        comment = get_object_or_404(self.get_queryset(request), pk=object_id)
+        name = request.POST.get("moderation_action", "")
+        if name not in self.change_page_actions:
+            raise PermissionDenied
+        # The form sends "reason" and "days" as the list's action form does.
+        getattr(self, name)(request, Comment.objects.filter(pk=comment.pk))
+        change_url = reverse(
+            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[comment.pk],
+        )
+        return HttpResponseRedirect(change_url)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         comment = self.get_object(request, object_id)
         extra_context = extra_context or {}
+        if comment is not None and self.has_change_permission(request, comment):
+            extra_context["moderation_actions"] = [
+                (name, self.get_action(name)[2]) for name in self.change_page_actions
+            ]
+            extra_context["moderate_url"] = reverse(
+                f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_moderate",
+                args=[comment.pk],
+            )
         if comment is not None:
             thread = [*comment.get_ancestors(), *comment.get_descendants(include_self=True)]
             base = reverse("admin:articles_comment_changelist")
@@ -322,6 +392,14 @@ class CommentAdmin(admin.ModelAdmin):
         reason = request.POST.get("reason", "")
         for comment in queryset:
             moderation.reports_dismiss(comment=comment, moderator=request.user, reason=reason)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d comment: %(action)s.", "%(count)d comments: %(action)s.", len(queryset)
+            )
+            % {"count": len(queryset), "action": Action.DISMISS.label},
+            messages.SUCCESS,
+        )
 
     @admin.action(description=_("Ban their posters"), permissions=["change"])
     def ban_posters(self, request, queryset):
@@ -331,6 +409,7 @@ class CommentAdmin(admin.ModelAdmin):
         if not reason:
             self.message_user(request, gettext("Give a reason for the ban."), messages.ERROR)
             return
+        banned = 0
         for comment in queryset:
             try:
                 moderation.poster_ban(
@@ -338,21 +417,29 @@ class CommentAdmin(admin.ModelAdmin):
                 )
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.WARNING)
+            else:
+                banned += 1
+        if banned:
+            if until is None:
+                message = ngettext(
+                    "Banned the poster of %(count)d comment for good.",
+                    "Banned the posters of %(count)d comments for good.",
+                    banned,
+                ) % {"count": banned}
+            else:
+                message = ngettext(
+                    "Banned the poster of %(count)d comment for %(days)d days.",
+                    "Banned the posters of %(count)d comments for %(days)d days.",
+                    banned,
+                ) % {"count": banned, "days": int(days)}
+            self.message_user(request, message, messages.SUCCESS)
 
 
 @admin.register(ReportedComment)
 class ReportedCommentAdmin(CommentAdmin):
     """The reported queue: comments with open reports, most reported first."""
 
-    list_display = (
-        "open_reports",
-        "number",
-        "article",
-        "author",
-        "first_line",
-        "status",
-        "created_at",
-    )
+    list_display = ("comment_text", "open_reports", "short_article", "status")
     list_filter = ("status", "article")
     actions = ("dismiss_reports", "hide", "remove", "ban_posters")
     ordering = ("-open_reports", "-pk")
@@ -365,7 +452,7 @@ class ReportedCommentAdmin(CommentAdmin):
 class PendingCommentAdmin(CommentAdmin):
     """The approval queue: held comments, oldest first."""
 
-    list_display = ("created_at", "number", "article", "author", "first_line")
+    list_display = ("comment_text", "short_article")
     list_filter = ("article",)
     actions = ("approve", "remove", "ban_posters")
     ordering = ("created_at", "pk")

@@ -27,10 +27,21 @@ class ImportReport:
         return self.created or bool(self.changes)
 
 
-def seed_import(seed: Seed) -> ImportReport:
-    """Create the seed's article and comments, or bring existing ones in line with the seed.
+def _limit(model: type, name: str) -> int:
+    return model._meta.get_field(name).max_length
 
-    Runs in one transaction: on any error nothing of this seed is written.
+
+def _too_long(what: str, value: str, limit: int) -> str | None:
+    if len(value) <= limit:
+        return None
+    return f"the {what} has {len(value)} characters; at most {limit} fit"
+
+
+def check_seed(seed: Seed) -> None:
+    """Raise SeedError unless every part of the seed fits the model it is written to.
+
+    Checked here, before anything is written, because SQLite stores an overlong value without
+    complaint and PostgreSQL fails with no file or line.
     """
     try:
         validate_unicode_slug(seed.slug)
@@ -38,6 +49,43 @@ def seed_import(seed: Seed) -> ImportReport:
         raise SeedError(
             seed.path, None, f"the file name gives the slug {seed.slug!r}, which is not a slug"
         ) from error
+    for what, value, limit in (
+        ("slug", seed.slug, _limit(Article, "slug")),
+        ("import reference", seed.ref, _limit(Article, "import_ref")),
+    ):
+        if problem := _too_long(f"file name's {what}", value, limit):
+            raise SeedError(seed.path, None, problem)
+
+    def check(origin: str, what: str, value: str, limit: int) -> None:
+        if problem := _too_long(what, value, limit):
+            raise SeedError(seed.path, seed.origins.get(origin), problem)
+
+    check("lead", "lead", seed.lead, _limit(Article, "lead"))
+    check("title", "heading", seed.title, _limit(Article, "title"))
+    for kind, titles in (("reference", seed.references), ("related", seed.related)):
+        for n, title in enumerate(titles, 1):
+            check(f"{kind} {n}", f"{kind} title", title, _limit(Link, "title"))
+    credits = [(f"credit {n}", item.credit) for n, item in enumerate(seed.inline_credits, 1)]
+    if seed.featured_credit:
+        credits.append(("featured", seed.featured_credit))
+    for origin, credit in credits:
+        for name in ("source", "licence", "subject"):
+            check(
+                origin, f"image credit's {name}", getattr(credit, name), _limit(ImageCredit, name)
+            )
+    for item in seed.comments:
+        try:
+            services.validate_comment_body(item.body)
+        except ValidationError as error:
+            raise SeedError(seed.path, item.first_line, " ".join(error.messages)) from error
+
+
+def seed_import(seed: Seed) -> ImportReport:
+    """Create the seed's article and comments, or bring existing ones in line with the seed.
+
+    Runs in one transaction: on any error nothing of this seed is written.
+    """
+    check_seed(seed)
     with transaction.atomic():
         clash = Article.objects.filter(slug=seed.slug).exclude(import_ref=seed.ref).first()
         if clash is not None:

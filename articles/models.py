@@ -12,8 +12,13 @@ from mptt.models import MPTTModel, TreeForeignKey
 
 from .querysets import ArticleQuerySet, CommentManager
 
-COMMENT_BODY_MAX_LENGTH = 5000
+# One setting for the form, the request body limit and the database (see forum/settings.py).
+COMMENT_BODY_MAX_LENGTH = settings.FORUM_COMMENT_MAX_LENGTH
 AUTHOR_NAME_MAX_LENGTH = 50
+# A lead is the paragraph under the headline that says what the article is about: a few sentences
+# (the seeds' are about 100 characters). Long enough for any real one, short enough that a
+# paragraph of body text pasted into it by mistake is refused.
+ARTICLE_LEAD_MAX_LENGTH = 1000
 
 
 class Premoderation(models.TextChoices):
@@ -37,7 +42,7 @@ def new_thread_version() -> int:
 class Article(models.Model):
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
-    lead = models.TextField(_("lead"), blank=True)
+    lead = models.TextField(_("lead"), blank=True, max_length=ARTICLE_LEAD_MAX_LENGTH)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     published_at = models.DateTimeField(_("published"), default=timezone.now, db_index=True)
     comments_open = models.BooleanField(_("comments open"), default=True)
@@ -63,6 +68,12 @@ class Article(models.Model):
 
     class Meta:
         ordering = ("-published_at", "-pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("lead"), ARTICLE_LEAD_MAX_LENGTH),
+                name="article_lead_max_length",
+            ),
+        ]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
 
@@ -82,7 +93,9 @@ class Article(models.Model):
 
 
 class Paragraph(models.Model):
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="paragraphs")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="paragraphs", verbose_name=_("article")
+    )
     position = models.PositiveIntegerField(_("position"))
     text = models.TextField(_("text"))
 
@@ -105,7 +118,9 @@ class ImageCredit(models.Model):
         INLINE = "inline", _("image in the body")
         FEATURED = "featured", _("featured image")
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="image_credits")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="image_credits", verbose_name=_("article")
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.INLINE)
     # An inline image stands after the paragraph with this position (0: before the first one).
     after_paragraph = models.PositiveIntegerField(_("after paragraph"), null=True, blank=True)
@@ -145,7 +160,9 @@ class Link(models.Model):
         REFERENCE = "reference", _("reference")
         RELATED = "related", _("related article")
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="links")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="links", verbose_name=_("article")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind)
     position = models.PositiveIntegerField(_("position"))
     title = models.CharField(_("title"), max_length=300)
@@ -186,7 +203,11 @@ class Comment(MPTTModel):
     # such row gets a new entry in every index of the table. Leading columns of the composite
     # and partial indexes below serve the lookups instead.
     article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="comments", db_index=False
+        Article,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        db_index=False,
+        verbose_name=_("article"),
     )
     parent = TreeForeignKey(
         "self",
@@ -350,7 +371,9 @@ class Report(models.Model):
         OFF_TOPIC = "off_topic", _("off topic")
         OTHER = "other", _("something else")
 
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("comment")
+    )
     reason = models.CharField(_("reason"), max_length=10, choices=Reason)
     detail = models.CharField(_("details"), max_length=500, blank=True)
     reporter = models.ForeignKey(
@@ -514,10 +537,20 @@ class ModerationLog(models.Model):
     )
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     article = models.ForeignKey(
-        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Article,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("article"),
     )
     comment = models.ForeignKey(
-        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Comment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("comment"),
     )
     # What it was about, kept when the comment itself is gone: "#12 on <article>".
     target = models.CharField(_("target"), max_length=300)

@@ -40,6 +40,9 @@ LICENCE_RE = re.compile(
     r"(?:\s+(?P<subject>.*))?$"
 )
 QUOTE_PREFIXES = (">", "＞")
+# Category Cc less tab and the line ends: a NUL or an escape sequence is never text (PostgreSQL
+# refuses NUL outright), and str.splitlines() would quietly break lines at \v, \f or \x85.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class SeedError(Exception):
@@ -92,6 +95,9 @@ class Seed:
     comment_lines: list[SeedLine] = field(default_factory=list)
     comments: list[SeedComment] = field(default_factory=list)
     companion: Path | None = None
+    # The seed line each part came from, for errors found after parsing: "lead", "title",
+    # "reference 1", "paragraph 2", "credit 1", "related 1", "featured".
+    origins: dict[str, int] = field(default_factory=dict)
 
     @property
     def ref(self) -> str:
@@ -116,6 +122,14 @@ def read_lines(path: Path) -> list[str]:
         line = data[: error.start].count(b"\n") + 1
         raise SeedError(path, line, "not valid UTF-8 text") from error
     text = text.removeprefix("\ufeff")
+    if found := CONTROL_RE.search(text):
+        line = len((text[: found.start()] + "x").splitlines())
+        raise SeedError(
+            path,
+            line,
+            f"the control character U+{ord(found[0]):04X} is not text (NUL and other control "
+            "characters are refused)",
+        )
     return text.splitlines()
 
 
@@ -161,6 +175,8 @@ def parse_seed(path: Path, lines: list[str]) -> Seed:
         raise SeedError(path, number, "expected the article's heading here, found a marker")
     seed = Seed(path=path, lead=lines[0].strip(), title=lines[number - 1].strip())
     seed.references = references
+    seed.origins = {"lead": 1, "title": number}
+    seed.origins.update({f"reference {n}": n + 1 for n in range(1, len(references) + 1)})
 
     body_start = number + 1
     for number in range(body_start, len(lines) + 1):
@@ -177,15 +193,19 @@ def parse_seed(path: Path, lines: list[str]) -> Seed:
                     "the article missing?)",
                 )
             seed.paragraphs.append(text)
+            seed.origins[f"paragraph {len(seed.paragraphs)}"] = number
             continue
         label, value = found
         if label == CREDIT:
             credit = parse_credit(value, path, number)
             seed.inline_credits.append(InlineCredit(len(seed.paragraphs), credit))
+            seed.origins[f"credit {len(seed.inline_credits)}"] = number
         elif label == RELATED:
             seed.related.append(_require_value(value, path, number))
+            seed.origins[f"related {len(seed.related)}"] = number
         elif label == FEATURED:
             seed.featured_credit = parse_credit(value, path, number)
+            seed.origins["featured"] = number
             seed.comment_lines = [
                 SeedLine(n, lines[n - 1]) for n in range(number + 1, len(lines) + 1)
             ]

@@ -21,7 +21,13 @@ _INVISIBLE = re.compile(
 _ZERO_WIDTH_JOINER = "\u200d"
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
 
-_REPLY_REF_PATTERN = r"(?:>>|＞＞)(?P<number>[0-9０-９]{1,7})(?![0-9０-９])"
+# >>N, ＞＞N or ≫N, and ranges >>N-M (also with －, 〜 or ~ between), as readers write them.
+_REPLY_REF_PATTERN = (
+    r"(?:>>|＞＞|≫)(?P<number>[0-9０-９]{1,7})"
+    r"(?:(?P<dash>[-－〜~])(?P<end>[0-9０-９]{1,7}))?(?![0-9０-９])"
+)
+# A range counts each comment in it as answered, up to this many: ">>1-9999" is not a reply to all.
+MAX_RANGE_LENGTH = 20
 # RFC 3986 characters only: a URL ends at whitespace and at the Japanese text that often follows.
 _URL_PATTERN = r"(?<![A-Za-z0-9])(?P<url>https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+)"
 _REPLY_REF = re.compile(_REPLY_REF_PATTERN)
@@ -69,7 +75,14 @@ def render_stored_body(body: str, *, article_url: str, number: int) -> SafeStrin
 
 def reply_refs(body: str) -> list[int]:
     """Return the distinct comment numbers the body refers to, in order of first appearance."""
-    return list(dict.fromkeys(_reply_number(match) for match in _REPLY_REF.finditer(body)))
+    numbers: list[int] = []
+    for match in _REPLY_REF.finditer(body):
+        start, end = _reply_range(match)
+        if end is None or end - start >= MAX_RANGE_LENGTH:
+            numbers.extend(n for n in (start, end) if n is not None)
+        else:
+            numbers.extend(range(start, end + 1))
+    return list(dict.fromkeys(numbers))
 
 
 def quote_text(body: str) -> str:
@@ -135,14 +148,31 @@ def _reply_number(match: re.Match[str]) -> int:
     return int(match["number"].translate(_FULLWIDTH_DIGITS))
 
 
+def _reply_range(match: re.Match[str]) -> tuple[int, int | None]:
+    """The first and last numbers of a >>N or >>N-M match; no last one unless M is past N."""
+    start = _reply_number(match)
+    if match["end"] is None:
+        return start, None
+    end = int(match["end"].translate(_FULLWIDTH_DIGITS))
+    return start, end if end > start else None
+
+
 def _render_reply_ref(match: re.Match[str], reply_url: Callable[[int], str | None]) -> str:
-    """Render a >>N reference as a link, or as text when there is no such comment."""
-    number = _reply_number(match)
-    url = reply_url(number)
+    """Render >>N as a link, and >>N-M as links to its ends; text where there is no comment."""
+    start, end = _reply_range(match)
+    url = reply_url(start)
     if not url:
         return escape(match[0])
-    return format_html(
-        '<a class="reply-ref" href="{}" data-number="{}">&gt;&gt;{}</a>', url, number, number
+    html = format_html(
+        '<a class="reply-ref" href="{}" data-number="{}">&gt;&gt;{}</a>', url, start, start
+    )
+    if match["end"] is None:
+        return html
+    end_url = reply_url(end) if end is not None else None
+    if not end_url:
+        return html + escape(match[0][match.start("dash") - match.start() :])
+    return html + format_html(
+        '{}<a class="reply-ref" href="{}" data-number="{}">{}</a>', match["dash"], end_url, end, end
     )
 
 

@@ -85,9 +85,14 @@ def layout(
     viewer: Viewer = Viewer(),
     collapsible: bool = True,
     max_depth: int = MAX_DEPTH,
+    known_numbers: dict[int, int] | None = None,
 ) -> list[Row]:
-    """Rows for comments given in tree order, nesting at most max_depth levels below base_level."""
-    numbers: dict[int, int] = {}
+    """Rows for comments given in tree order, nesting at most max_depth levels below base_level.
+
+    known_numbers maps the ids of comments not given (the ancestors on a comment's own page) to
+    their numbers, so that a reply to one of them says which comment it answers.
+    """
+    numbers: dict[int, int] = dict(known_numbers or {})
     words = _words(get_language())
     thread_label, reply_label = words["thread_label"], words["reply_label"]
     # Replies of a left-out comment come right after it in tree order, inside its lft…rght.
@@ -117,7 +122,11 @@ def layout(
         if comment.level == 0:
             row.label = thread_label % {"number": comment.number}
         else:
-            row.label = reply_label % {"level": comment.level, "parent": parent_number or 0}
+            row.label = (
+                reply_label % {"level": comment.level, "parent": parent_number}
+                if parent_number
+                else words["orphan_label"] % {"level": comment.level}
+            )
         if viewer.shows_text(comment):
             row.body_html = body_html(comment, article_url=article_url)
             if comment.status != Comment.Status.PUBLISHED:
@@ -192,6 +201,7 @@ def _words(language: str | None) -> dict[str, str]:
         "edited": escape(gettext("Edited")),
         "thread_label": gettext("comment #%(number)d"),
         "reply_label": gettext("level %(level)d reply to #%(parent)d"),
+        "orphan_label": gettext("level %(level)d reply"),
     }
 
 

@@ -150,6 +150,7 @@ def _article_page(
         "article": article,
         "article_html": _article_html(article),
         "comments_html": mark_new(comments_html, _new_number(request)),
+        "new": _new_number(request),
         "page": page,
         "order": order,
         "orders": [
@@ -221,8 +222,9 @@ def _shown_again(form: forms.TokenForm, status: int = 200) -> int:
     return status
 
 
-def _landing_url(comment: Comment, earlier_threads: int | None = None) -> str:
-    """Where a new comment shows, marked to be highlighted: its thread's page, or its own page.
+def _landing_url(comment: Comment, earlier_threads: int | None = None, *, new: bool = True) -> str:
+    """Where a comment shows: its thread's page, or its own page; marked to be highlighted as the
+    reader's new (or edited) comment unless ``new`` is false.
 
     ``earlier_threads``, when known, is how many of the article's threads started before the
     comment's own.
@@ -231,13 +233,16 @@ def _landing_url(comment: Comment, earlier_threads: int | None = None) -> str:
     if comment.level >= MAX_DEPTH:
         # Too deep for the article page: its own page shows it, under its ancestors.
         url = reverse("articles:comment_detail", args=[article.slug, comment.number])
-        return f"{url}?new={comment.number}#c{comment.number}"
+        return (
+            f"{url}?new={comment.number}#c{comment.number}" if new else f"{url}#c{comment.number}"
+        )
     # The thread's place among the article's threads, oldest first (the default order).
     if earlier_threads is None:
         first = Comment.objects.filter(tree_id=comment.tree_id, lft=1).values("number")
         earlier_threads = article.comments.filter(parent=None, number__lt=Subquery(first)).count()
     page = earlier_threads // THREADS_PER_PAGE + 1
-    query = f"?page={page}&new={comment.number}" if page > 1 else f"?new={comment.number}"
+    params = ([f"page={page}"] if page > 1 else []) + ([f"new={comment.number}"] if new else [])
+    query = f"?{'&'.join(params)}" if params else ""
     return f"{article.get_absolute_url()}{query}#c{comment.number}"
 
 
@@ -308,6 +313,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         article_url=article_url,
         backlinks=backlinks_for(article.pk, [c.number for c in subtree]),
         viewer=_viewer(request),
+        known_numbers={a.pk: a.number for a in ancestors},
     )
     context = {
         "article": article,
@@ -377,7 +383,7 @@ def comment_delete(request: HttpRequest, slug: str, number: int) -> HttpResponse
         # Its author's own act: the status says it all; no moderator, no reason.
         services.comment_set_status(comment=comment, status=Comment.Status.DELETED, moderator=None)
         messages.success(request, gettext("Your comment has been deleted."))
-        return redirect(_landing_url(comment))
+        return redirect(_landing_url(comment, new=False))
     return render(request, "articles/comment_delete.html", {"article": article, "comment": comment})
 
 
@@ -401,7 +407,8 @@ def comment_report(request: HttpRequest, slug: str, number: int) -> HttpResponse
             status = refusal.status
         else:
             messages.success(request, gettext("Thank you. A moderator will look at this comment."))
-            response = redirect(_landing_url(comment))
+            # Not marked new: the highlight and the announcement are for the reader's own comment.
+            response = redirect(_landing_url(comment, new=False))
             posters.remember_poster(request, response, name=None)
             return response
     context = {"article": article, "comment": comment, "form": form}

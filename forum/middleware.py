@@ -1,5 +1,4 @@
-"""Project-wide middleware: the load balancers' health check, structured request logs, and the
-answer to a post the database could not take."""
+"""Project-wide middleware: the load balancers' health check and structured request logs."""
 
 import json
 import logging
@@ -9,9 +8,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import InterfaceError, OperationalError, connection
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 
 request_log = logging.getLogger("forum.requests")
 
@@ -77,39 +75,4 @@ class RequestLogMiddleware:
             )
         )
         response["X-Request-Id"] = request_id
-        return response
-
-
-class DatabaseDownMiddleware:
-    """A comment sent while the database cannot be reached (restarting, unreachable, or SQLite's
-    write lock held past its timeout) is answered 503 with the reader's text in a form to send
-    again, rather than Django's bare error page, which would lose it. The write's transaction
-    did not commit, so nothing was saved; only a connection lost during the COMMIT itself leaves
-    that unknown (bench --faults counts such posts). The page touches neither the database nor
-    the session."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if request.method != "POST" or not isinstance(exception, OperationalError | InterfaceError):
-            return None
-        if "body" not in request.POST:
-            return None
-        request_log.error("post refused, the database is unavailable", exc_info=exception)
-        fields = [
-            (name, value)
-            for name, value in request.POST.items()
-            if name not in ("body", "csrfmiddlewaretoken", "preview", "post")
-        ]
-        response = render(
-            request,
-            "database_unavailable.html",
-            {"body": request.POST["body"], "fields": fields, "action": request.path},
-            status=503,
-        )
-        response["Retry-After"] = "10"
         return response

@@ -102,9 +102,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # A comment the database could not take: 503 with the reader's text back.
-    "forum.middleware.DatabaseDownMiddleware",
+    # Last, so that it sees the views' exceptions first: a database that does not answer.
+    "forum.errors.ErrorPagesMiddleware",
 ]
+CSRF_FAILURE_VIEW = "forum.errors.csrf_failure"
 
 ROOT_URLCONF = "forum.urls"
 
@@ -200,10 +201,13 @@ STORAGES = {
 }
 
 
-# A comment is at most 5,000 characters, but a reader who pastes far more must get the form back
-# with their text and a clear message, not a bare error: room for 1 MB of Japanese text once
-# form-encoded (each UTF-8 byte becomes %XX).
-DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+# The longest comment, in characters (articles.models.COMMENT_BODY_MAX_LENGTH; the database
+# holds it as a constraint, so a change needs a migration). The request body limit follows from
+# it: the form of a longest comment in 4-byte characters, each sent as %XX%XX%XX%XX (12 bytes),
+# plus 64 KB for the other fields. A reader who pastes more gets the 400 page with their text
+# kept (forum.errors), not the form.
+FORUM_COMMENT_MAX_LENGTH = 5000
+DATA_UPLOAD_MAX_MEMORY_SIZE = FORUM_COMMENT_MAX_LENGTH * 12 + 64 * 1024
 
 # The forum.
 SEEDS_DIR = BASE_DIR / "seeds"

@@ -18,3 +18,8 @@ urlpatterns = [
     path("accounts/signup/", signup, name="signup"),
     path("", include("articles.urls")),
 ]
+
+handler400 = "forum.errors.bad_request"
+handler403 = "forum.errors.permission_denied"
+handler404 = "forum.errors.page_not_found"
+handler500 = "forum.errors.server_error"

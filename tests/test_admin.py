@@ -279,3 +279,106 @@ def test_admin_pages_for_a_thousand_comment_thread_take_a_fixed_number_of_querie
         assert response.status_code == 200
     page = moderator_client.get(pages[1]).text
     assert page.count("<strong>#") == 1000
+
+
+def test_comment_list_leads_with_the_text_newest_first_and_the_article_short(
+    moderator_client, thread
+):
+    thread.title = "とても長い記事の見出し" * 10
+    thread.save()
+    page = moderator_client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="ja").text
+    start = page.index("<thead>")
+    header = page[start : page.index("</thead>", start)]
+    columns = re.findall(r"column-(\w+)", header)
+    assert columns[:2] == ["comment_text", "short_article"]
+    assert re.findall(r"<strong>#(\d+)</strong>", page) == ["5", "4", "3", "2", "1"]
+    assert thread.title not in re.sub(r'title="[^"]*"', "", page)  # whole only in the tooltip
+    assert "記事" in header  # the article column's label, translated
+
+
+def test_admin_field_labels_are_translated(moderator_client, thread):
+    page = moderator_client.get(
+        f"{CHANGELIST}{numbered(thread)[1].pk}/change/", HTTP_ACCEPT_LANGUAGE="ja"
+    ).text
+    assert ">記事:<" in page
+    assert ">Article:<" not in page
+
+
+@pytest.mark.parametrize("action", ["hide", "remove", "restore", "dismiss_reports"])
+def test_change_page_offers_the_lists_actions_and_confirms_them(moderator_client, thread, action):
+    comment = numbered(thread)[2]
+    change = f"{CHANGELIST}{comment.pk}/change/"
+    page = moderator_client.get(change).text
+    assert f'value="{action}"' in page
+    # A form of its own after the comment's: Enter in the comment's fields never moderates.
+    assert page.index('class="submit-row"') < page.index(
+        f'action="{CHANGELIST}{comment.pk}/moderate/"'
+    )
+    response = moderator_client.post(
+        f"{CHANGELIST}{comment.pk}/moderate/",
+        {"moderation_action": action, "reason": "変更ページから"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == change
+    assert len(list(response.context["messages"])) == 1
+    if action in ("hide", "remove"):
+        assert (
+            Comment.objects.get(pk=comment.pk).status
+            == {"hide": "hidden", "remove": "removed"}[action]
+        )
+        assert ModerationLog.objects.get().reason == "変更ページから"
+
+
+def test_change_page_ban_confirms_what_it_did(moderator_client, seeded, client):
+    from .conftest import form
+
+    reader = type(client)(REMOTE_ADDR="203.0.113.7")
+    reader.post(f"{seeded.get_absolute_url()}comment/", form({"body": "荒らし"}))
+    comment = Comment.objects.get(body="荒らし")
+    response = moderator_client.post(
+        f"{CHANGELIST}{comment.pk}/moderate/",
+        {"moderation_action": "ban_posters", "reason": "荒らし", "days": "7"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert Ban.objects.count() == 1
+    assert [str(m) for m in response.context["messages"]] == [
+        "Banned the poster of 1 comment for 7 days."
+    ]
+
+
+def test_ban_from_the_list_confirms_what_it_did(moderator_client, seeded, client):
+    from .conftest import form
+
+    reader = type(client)(REMOTE_ADDR="203.0.113.8")
+    reader.post(f"{seeded.get_absolute_url()}comment/", form({"body": "荒らし2"}))
+    comment = Comment.objects.get(body="荒らし2")
+    response = moderator_client.post(
+        CHANGELIST,
+        {"action": "ban_posters", "_selected_action": [comment.pk], "reason": "x"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "Banned the poster of 1 comment for good."
+    ]
+
+
+def test_the_moderate_view_refuses_get_unknown_actions_and_readers(moderator_client, thread):
+    from django.test import Client
+
+    url = f"{CHANGELIST}{numbered(thread)[1].pk}/moderate/"
+    assert moderator_client.get(url).status_code == 405
+    assert moderator_client.post(url, {"moderation_action": "delete_selected"}).status_code == 403
+    assert Client().post(url, {"moderation_action": "hide"}).status_code == 302  # to log in
+    assert not ModerationLog.objects.exists()
+
+
+def test_admin_index_shows_what_awaits_moderators(moderator_client, thread):
+    comments = numbered(thread)
+    services.report_create(comment=comments[2], reason="spam", reporter_key="a")
+    services.report_create(comment=comments[3], reason="spam", reporter_key="b")
+    Comment.objects.filter(pk=comments[5].pk).update(status=Comment.Status.PENDING)
+    page = moderator_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert "1 comment awaits approval" in page
+    assert "2 open reports" in page

@@ -247,3 +247,67 @@ def test_command_exits_non_zero_on_malformed_input(seed_dir, tmp_path):
 def test_missing_path_is_an_error(db):
     with pytest.raises(CommandError, match="no such file or directory"):
         run("/nonexistent/seed.txt")
+
+
+def _on_line(number: int, text: str):
+    """An edit of the seed that puts text at the start of the line with this number."""
+
+    def edit(seed: str) -> str:
+        lines = seed.split("\n")
+        lines[number - 1] = text + lines[number - 1]
+        return "\n".join(lines)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "where", "message"),
+    [
+        (_on_line(1, "\x00"), ".txt:1:", "U+0000"),
+        (_on_line(33, "違う\x1b"), ".txt:33:", "U+001B"),
+        # \f would otherwise split the line quietly and shift every line number after it.
+        (_on_line(33, "\x0c"), ".txt:33:", "U+000C"),
+        (_on_line(34, "\x85"), ".txt:34:", "U+0085"),
+        (_on_line(1, "長" * 1000), ".txt:1:", "the lead has 1094 characters; at most 1000 fit"),
+        (_on_line(4, "見" * 300), ".txt:4:", "heading has"),
+        (_on_line(2, "参考:" + "x" * 300), ".txt:2:", "reference title has"),
+        (_on_line(24, "関連記事:" + "x" * 300), ".txt:24:", "related title has"),
+        (
+            lambda s: s.replace("出典:Mos.ru", "出典:" + "M" * 201),
+            ".txt:8:",
+            "image credit's source has 201 characters; at most 200",
+        ),
+        (
+            lambda s: s.replace("CC BY 4.0 Ka-52", "CC BY 4.0 " + "K" * 201),
+            ".txt:26:",
+            "image credit's subject has 201",
+        ),
+    ],
+)
+def test_bad_seed_fields_are_refused_with_file_and_line_before_anything_is_written(
+    db, seed_dir, edit, where, message
+):
+    seed = seed_dir / f"{SEED_NAME}.txt"
+    seed.write_text(edit(seed.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        run(str(seed_dir))
+    assert where in str(caught.value)
+    assert message in str(caught.value)
+    assert not Article.objects.exists()
+    assert not Comment.objects.exists()
+
+
+def test_a_bad_later_seed_stops_the_run_before_the_first_is_written(db, seed_dir):
+    seed = seed_dir / f"{SEED_NAME}.txt"
+    later = seed_dir / "001_later.txt"
+    later.write_text(_on_line(1, "長" * 1000)(seed.read_text(encoding="utf-8")), "utf-8")
+    with pytest.raises(CommandError, match=r"001_later\.txt:1: the lead"):
+        run(str(seed_dir))
+    assert not Article.objects.exists()
+
+
+def test_the_database_refuses_an_overlong_lead_too(db):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.create(title="t", slug="t", lead="x" * 1001)

@@ -248,3 +248,62 @@ def test_a_comment_loads_with_its_article_as_the_orm_loads_them(seeded):
 def test_a_comment_number_out_of_any_range_is_not_found(client, seeded):
     url = f"{seeded.get_absolute_url()}c/{2**63}/reply/"
     assert client.get(url).status_code == 404
+
+
+def test_a_comments_own_page_has_a_heading_and_says_which_comment_it_answers(client, seeded):
+    url = seeded.get_absolute_url()
+    text = client.get(f"{url}c/2/", HTTP_ACCEPT_LANGUAGE="ja").text
+    assert '<h1 class="comment-page-heading">コメント #2(#1への返信)</h1>' in text
+    focus = text[text.index('class="focus"') :]
+    assert 'aria-label="第1階層・#1への返信"' in focus
+    assert "#0" not in text
+    top = client.get(f"{url}c/1/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert '<h1 class="comment-page-heading">Comment #1</h1>' in top
+
+
+def test_a_reply_range_links_and_backlinks_every_comment_in_it(client, article, post):
+    from articles.models import ReplyRef
+
+    for n in range(3):
+        post(article, f"{n + 1}つ目")
+    reply = post(article, ">>1-3 全部違う ≫2")
+    assert sorted(
+        ReplyRef.objects.filter(source=reply).values_list("target_number", flat=True)
+    ) == [
+        1,
+        2,
+        3,
+    ]
+    text = client.get(article.get_absolute_url()).text
+    assert 'data-number="3">3</a>' in text
+    assert text.count('data-number="2">&gt;&gt;2</a>') == 1
+
+
+def test_the_migration_relinks_ranges_in_comments_stored_before(client, article, post):
+    import importlib
+
+    from django.apps import apps
+
+    from articles.models import ReplyRef
+
+    migration = importlib.import_module("articles.migrations.0011_lead_limit_and_admin_labels")
+    for n in range(3):
+        post(article, f"{n + 1}つ目")
+    reply = post(article, ">>1-3 と ≫2")
+    other = post(article, "範囲なし >>1")
+    # As stored before ranges and ≫ were read: only >>1 linked and answered.
+    Comment.objects.filter(pk=reply.pk).update(
+        body_html='<a class="reply-ref" href="x" data-number="1">&gt;&gt;1</a>-3 と ≫2'
+    )
+    ReplyRef.objects.filter(source=reply).exclude(target_number=1).delete()
+    version = Comment.objects.get(pk=reply.pk).thread_version
+    untouched = Comment.objects.values("body_html", "thread_version").get(pk=other.pk)
+    migration.relink_ranges(apps, None)
+    reply.refresh_from_db()
+    assert 'data-number="3">3</a>' in reply.body_html
+    assert 'data-number="2">&gt;&gt;2</a>' in reply.body_html
+    assert reply.thread_version != version
+    assert sorted(
+        ReplyRef.objects.filter(source=reply).values_list("target_number", flat=True)
+    ) == [1, 2, 3]
+    assert Comment.objects.values("body_html", "thread_version").get(pk=other.pk) == untouched

@@ -195,3 +195,32 @@ def test_reply_refs_ignore_numbers_over_seven_digits():
 
 def test_quote_text_prefixes_every_line():
     assert quote_text("a\nb") == ">a\n>b"
+
+
+def test_render_links_both_ends_of_a_reply_range():
+    assert render(">>1-3") == (
+        '<a class="reply-ref" href="#c1" data-number="1">&gt;&gt;1</a>-'
+        '<a class="reply-ref" href="#c3" data-number="3">3</a>'
+    )
+
+
+def test_render_links_full_width_ranges_and_the_much_greater_than_sign():
+    assert render("＞＞１－３").endswith('－<a class="reply-ref" href="#c3" data-number="3">3</a>')
+    assert render("≫2 そう") == (
+        '<a class="reply-ref" href="#c2" data-number="2">&gt;&gt;2</a> そう'
+    )
+
+
+def test_render_range_with_a_missing_or_backward_end_links_only_the_start():
+    assert render(">>5-120") == (
+        '<a class="reply-ref" href="#c5" data-number="5">&gt;&gt;5</a>-120'
+    )
+    assert render(">>5-3") == '<a class="reply-ref" href="#c5" data-number="5">&gt;&gt;5</a>-3'
+    assert render(">>120-130") == "&gt;&gt;120-130"
+
+
+def test_reply_refs_expand_ranges_and_read_the_much_greater_than_sign():
+    assert reply_refs(">>1-3 と ≫7 と >>2〜4") == [1, 2, 3, 7, 4]
+    # A range wider than MAX_RANGE_LENGTH answers only its ends.
+    assert reply_refs(">>1-500") == [1, 500]
+    assert reply_refs(">>5-3") == [5]

@@ -1,5 +1,6 @@
 """Writing: posting, replying, previews, errors that keep the text, edits, deletes and reports."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -88,8 +89,17 @@ def test_bad_input_re_renders_the_form_with_the_text_kept(client, seeded, url, d
 
 
 def test_a_one_megabyte_body_is_refused_and_kept(client, seeded, url):
+    from urllib.parse import urlencode
+
     body = "長文" * 175_000  # 1 MB of UTF-8
-    response = client.post(f"{url}comment/", form({"body": body}), HTTP_ACCEPT_LANGUAGE="ja")
+    # Sent form-encoded, as a browser sends the form: over the request body limit, so that the
+    # 400 page (forum.errors) gives it back rather than the form.
+    response = client.post(
+        f"{url}comment/",
+        urlencode(form({"body": body})),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_ACCEPT_LANGUAGE="ja",
+    )
     assert response.status_code == 400
     assert "5000文字以内" in response.text
     assert body in response.text
@@ -273,3 +283,27 @@ def test_a_reply_lands_on_the_page_of_its_thread(client, article, post, thread_i
     query = f"?page={page}&new={number}" if page > 1 else f"?new={number}"
     assert response["Location"] == f"{url}{query}#c{number}"
     assert f'id="c{number}"' in client.get(response["Location"]).text
+
+
+def test_a_field_errors_aria_describedby_names_an_element_that_exists(client, seeded, url):
+    response = client.post(f"{url}comment/", form({"body": "   "}), HTTP_ACCEPT_LANGUAGE="ja")
+    text = response.text
+    described = re.search(r'<textarea[^>]*aria-describedby="([^"]+)"', text)
+    assert described is not None
+    for element_id in described[1].split():
+        assert f'id="{element_id}"' in text
+
+
+def test_reporting_a_comment_does_not_mark_it_as_new(client, seeded, url):
+    response = client.post(f"{url}c/5/report/", form({"reason": "spam", "detail": ""}))
+    assert response.status_code == 302
+    assert "new=" not in response["Location"]
+    assert response["Location"].endswith("#c5")
+
+
+def test_the_page_after_posting_announces_the_new_comment(client, seeded, url):
+    response = client.post(f"{url}comment/", form({"body": "お知らせ"}), HTTP_ACCEPT_LANGUAGE="ja")
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="ja").text
+    assert 'id="new-comment-status"' in page
+    assert "コメント #37 を保存しました" in page
+    assert 'id="new-comment-status"' not in client.get(url).text

@@ -6,6 +6,8 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");
+
   var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
 
   function commentNumber(comment) {
@@ -443,6 +445,30 @@
     }
   });
 
+  // Phones have no hover: the first tap on a >>N opens its preview, a second one follows the
+  // link, and a tap anywhere else closes it. Whether the preview was open is read before the
+  // tap, whose emulated mouseover opens it too.
+  var lastPointer = "";
+  var openBeforeTap = null;
+  document.addEventListener("pointerdown", function (event) {
+    lastPointer = event.pointerType;
+    var link = previewLink(event.target);
+    openBeforeTap = tooltipLink && tooltip && !tooltip.hidden ? tooltipLink : null;
+    if (event.pointerType === "touch" && tooltipLink && !link &&
+        !(tooltip && tooltip.contains(event.target))) {
+      hidePreview();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var link = previewLink(event.target);
+    if (link && lastPointer === "touch" && openBeforeTap !== link) {
+      event.preventDefault();
+      openBeforeTap = link;
+      showPreview(link);
+    }
+  });
+
   window.addEventListener("resize", function () {
     if (tooltipLink && tooltip && !tooltip.hidden) {
       place(tooltipLink);
@@ -469,9 +495,22 @@
     return match ? match[1] : null;
   }
 
-  var initial = commentNamed(hashNumber() || new URLSearchParams(window.location.search).get("new"));
+  var newNumber = new URLSearchParams(window.location.search).get("new");
+  var initial = commentNamed(hashNumber() || newNumber);
   if (initial) {
     showComment(initial, false);
+  }
+  // After posting: focus on the new comment, and say so to screen readers (the page says what).
+  var posted = commentNamed(newNumber);
+  var announcement = document.getElementById("new-comment-status");
+  if (posted) {
+    posted.setAttribute("tabindex", "-1");
+    posted.focus({ preventScroll: true });
+  }
+  if (posted && announcement) {
+    window.setTimeout(function () {
+      announcement.textContent = announcement.getAttribute("data-message");
+    }, 100);
   }
 
   window.addEventListener("hashchange", function () {

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from articles.importer import seed_import
+from articles.importer import check_seed, seed_import
 from articles.seeds import Seed, SeedError, companion_path, format_companion, load_seed
 
 
@@ -78,6 +78,8 @@ class Command(BaseCommand):
         # Every seed is read before any is written: a malformed one stops the run unchanged.
         try:
             seeds = [load_seed(path) for path in seed_paths(paths)]
+            for seed in seeds:
+                check_seed(seed)
         except SeedError as error:
             raise CommandError(str(error)) from error
         for seed in seeds:

@@ -26,7 +26,7 @@ def one_report_per_account(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0010_replies_only_parent_index'),
+        ('articles', '0011_lead_limit_and_admin_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
