@@ -31,6 +31,7 @@ from .models import (
     Ban,
     Block,
     Comment,
+    CommentRevision,
     Image,
     ImageCredit,
     Link,
@@ -361,6 +362,19 @@ class ReportInline(admin.TabularInline):
         return False
 
 
+class RevisionInline(admin.TabularInline):
+    """The comment's text before each edit, newest first."""
+
+    model = CommentRevision
+    fields = ("replaced_at", "author_name", "body")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 # How much of a comment the lists show, and of its article's title.
 EXCERPT_LENGTH = 200
 ARTICLE_TITLE_LENGTH = 24
@@ -383,6 +397,7 @@ class CommentAdmin(admin.ModelAdmin):
     raw_id_fields = ("parent",)
     moderation_fields = (
         "created_at",
+        "edited_at",
         "status",
         "moderated_by",
         "moderated_at",
@@ -394,7 +409,7 @@ class CommentAdmin(admin.ModelAdmin):
         (None, {"fields": ("article", "number", "parent", "author_name", "user", "body")}),
         (_("Moderation"), {"fields": moderation_fields}),
     )
-    inlines = (ReportInline,)
+    inlines = (ReportInline, RevisionInline)
     action_form = CommentActionForm
     actions = (
         "hide",
@@ -662,14 +677,20 @@ class BanAdmin(admin.ModelAdmin):
 class ModerationLogAdmin(admin.ModelAdmin):
     """Every moderation action, newest first; read-only."""
 
-    list_display = ("created_at", "moderator", "action", "target", "reason")
+    list_display = ("created_at", "moderator", "action", "target", "reason", "text_before")
     list_filter = ("action", "moderator", "created_at")
-    list_select_related = ("moderator",)
+    list_select_related = ("moderator", "revision")
     search_fields = ("target", "reason")
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description=_("text before"))
+    def text_before(self, entry: ModerationLog) -> str:
+        if entry.revision is None:
+            return ""
+        return Truncator(entry.revision.body).chars(200)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -1,20 +1,79 @@
+import hashlib
+import secrets
+import time
+
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import abuse
-from .abuse import check_form_token, form_token
+from .abuse import addresses, limits, names
 from .models import AUTHOR_NAME_MAX_LENGTH, COMMENT_BODY_MAX_LENGTH, Report
 from .services import validate_comment_body
 from .text import clean_comment_text
 
+FORM_TOKEN_SALT = "articles.comment_form"
 
-class CommentForm(forms.Form):
+
+def form_token(issued_at: float | None = None) -> str:
+    """A signed note of when a form was handed out, unique to that form."""
+    issued_at = issued_at if issued_at is not None else time.time()
+    return signing.dumps([issued_at, secrets.token_hex(8)], salt=FORM_TOKEN_SALT)
+
+
+def check_form_token(token: str) -> str:
+    """Refuse a form sent back too fast for a person, too long after it was shown, or forged;
+    return the key that records it as used (``articles.posting``)."""
+    try:
+        value = signing.loads(token, salt=FORM_TOKEN_SALT)
+        # A bare time: a token handed out before tokens were made unique to their form.
+        issued_at = float(value[0] if isinstance(value, list) else value)
+    except (signing.BadSignature, TypeError, ValueError, IndexError) as error:
+        raise ValidationError(
+            gettext("This form could not be checked. Please post again."), code="form_invalid"
+        ) from error
+    age = time.time() - issued_at
+    if age < settings.FORUM_FORM_MIN_SECONDS:
+        raise ValidationError(
+            gettext("That was fast. Please check your comment and post it again."),
+            code="form_too_fast",
+        )
+    if age > settings.FORUM_FORM_MAX_SECONDS:
+        raise ValidationError(
+            gettext("This form has expired. Your text is kept: please post it again."),
+            code="form_expired",
+        )
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenForm(forms.Form):
+    """A reader's form, carrying when it was handed out: signed, and used once."""
+
+    issued = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("issued", form_token())
+
+    def clean_issued(self) -> str:
+        self.form_key = check_form_token(self.cleaned_data["issued"])
+        return self.cleaned_data["issued"]
+
+    def refresh_token(self) -> None:
+        """Hand out a fresh token when the form is shown again."""
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["issued"] = form_token()
+
+
+class CommentForm(TokenForm):
     """A new comment, a reply, or an edit: the reader's name and text."""
 
     author_name = forms.CharField(
@@ -37,14 +96,10 @@ class CommentForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-    # When the form was handed out, signed: a post sent back too fast or too late is refused.
-    issued = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        if not self.is_bound:
-            self.initial.setdefault("issued", form_token())
         for field in self.fields.values():
             # clean_comment_text refuses NUL with the message it gives every control character.
             field.validators = [
@@ -58,16 +113,6 @@ class CommentForm(forms.Form):
         if self.cleaned_data["website"]:
             raise ValidationError(gettext("Your comment could not be posted."), code="honeypot")
         return ""
-
-    def clean_issued(self) -> str:
-        check_form_token(self.cleaned_data["issued"])
-        return self.cleaned_data["issued"]
-
-    def refresh_token(self) -> None:
-        """Hand out a fresh timestamp when the form is shown again."""
-        if self.is_bound:
-            self.data = self.data.copy()
-            self.data["issued"] = form_token()
 
     def clean_author_name(self) -> str:
         return clean_comment_text(self.cleaned_data["author_name"]).strip()
@@ -84,7 +129,7 @@ class CommentForm(forms.Form):
         return self.cleaned_data.get("author_name", "")
 
 
-class ReportForm(forms.Form):
+class ReportForm(TokenForm):
     reason = forms.ChoiceField(
         label=_("What is wrong with this comment?"),
         choices=Report.Reason.choices,
@@ -106,12 +151,23 @@ class SignupForm(UserCreationForm):
         model = get_user_model()
         fields = ("username",)
 
+    def clean_username(self) -> str:
+        username = super().clean_username()
+        # Else an account would take a staff name for itself, and post under it.
+        if names.is_staff_name(username):
+            raise ValidationError(
+                gettext("This name is reserved. Please choose another."), code="name_reserved"
+            )
+        return username
+
 
 class LoginLimitMixin:
     """Refuse to check passwords for an address that has failed to log in too often lately."""
 
     def clean(self):
-        if self.request is not None and abuse.login_blocked(abuse.request_ip_hash(self.request)):
+        if self.request is not None and limits.login_blocked(
+            addresses.request_ip_hash(self.request)
+        ):
             raise ValidationError(
                 gettext("Too many failed log-ins from your address. Try again in 15 minutes."),
                 code="too_many_logins",

@@ -440,6 +440,10 @@ class Comment(MPTTModel):
         db_index=False,
     )
     created_at = models.DateTimeField(_("posted"), default=timezone.now)
+    # When its author last changed its text or name (the text before is kept: CommentRevision).
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True, editable=False)
+    # Posted from a staff account: shown with a badge, as staff names are reserved for them.
+    by_staff = models.BooleanField(_("by staff"), default=False, editable=False)
     # A keyed hash of the random id kept in the poster's browser: how an anonymous author is
     # recognised (to edit or delete for a while) without storing anything that identifies them.
     poster_key = models.CharField(_("poster key"), max_length=64, blank=True, editable=False)
@@ -472,10 +476,6 @@ class Comment(MPTTModel):
     tree_id = models.PositiveIntegerField(db_index=False, editable=False)
 
     objects = CommentManager()
-
-    # Not a column: services.comment_create sets it on a new reply, counted under the tree lock
-    # (how many of the article's threads started before the reply's own), for its landing page.
-    earlier_threads: int | None = None
 
     class MPTTMeta:
         order_insertion_by: list[str] = []
@@ -591,6 +591,8 @@ class Report(models.Model):
         verbose_name=_("reporter"),
     )
     reporter_key = models.CharField(_("reporter key"), max_length=64, editable=False)
+    # A keyed hash of the reporter's address: one address counts once, whatever its cookies.
+    ip_hash = models.CharField(_("IP hash"), max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("reported at"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -610,9 +612,20 @@ class Report(models.Model):
                 condition=models.Q(reason__in=["spam", "abuse", "off_topic", "other"]),
                 name="report_reason_valid",
             ),
-            # One report per comment and reader; reporting again after it was resolved reopens it.
+            # One report per comment and reader, known by their browser, their account or their
+            # address; reporting again after it was resolved reopens it.
             models.UniqueConstraint(
                 fields=("comment", "reporter_key"), name="report_once_per_reporter"
+            ),
+            models.UniqueConstraint(
+                fields=("comment", "reporter"),
+                condition=models.Q(reporter__isnull=False),
+                name="report_once_per_account",
+            ),
+            models.UniqueConstraint(
+                fields=("comment", "ip_hash"),
+                condition=~models.Q(ip_hash=""),
+                name="report_once_per_address",
             ),
         ]
         verbose_name = _("report")
@@ -620,6 +633,24 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.comment}"
+
+
+class CommentRevision(models.Model):
+    """A comment's text and name as they were before one of its author's edits."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField(_("body"))
+    author_name = models.CharField(_("name"), max_length=AUTHOR_NAME_MAX_LENGTH, blank=True)
+    # When this text was replaced.
+    replaced_at = models.DateTimeField(_("replaced at"), default=timezone.now)
+
+    class Meta:
+        ordering = ("comment", "-replaced_at", "-pk")
+        verbose_name = _("earlier version")
+        verbose_name_plural = _("earlier versions")
+
+    def __str__(self) -> str:
+        return f"{self.comment} @ {self.replaced_at:%Y-%m-%d %H:%M}"
 
 
 class ReportedComment(Comment):
@@ -729,6 +760,15 @@ class ModerationLog(models.Model):
     )
     # What it was about, kept when the comment itself is gone: "#12 on <article>".
     target = models.CharField(_("target"), max_length=300)
+    # An edit's: the comment's text and name before it.
+    revision = models.ForeignKey(
+        "CommentRevision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("text before"),
+    )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
 
     class Meta:
@@ -739,6 +779,24 @@ class ModerationLog(models.Model):
     def __str__(self) -> str:
         action = self.get_action_display()
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.moderator}: {action} {self.target}"
+
+
+class UsedFormToken(models.Model):
+    """A comment form already sent, and the comment it created: a form is posted only once.
+
+    Kept for as long as a form token is accepted (``FORUM_FORM_MAX_SECONDS``), then pruned.
+    """
+
+    # The SHA-256 of the signed token, in hex.
+    key = models.CharField(max_length=64, unique=True)
+    comment = models.ForeignKey(Comment, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ("created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… → {self.comment_id}"
 
 
 class RateCounter(models.Model):

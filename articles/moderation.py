@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from . import services
-from .models import Article, Ban, Comment, ModerationLog, Report
+from .models import Article, Ban, Comment, CommentRevision, ModerationLog, Report
 
 Action = ModerationLog.Action
 
@@ -29,9 +29,11 @@ def _log(
     article: Article | None = None,
     reason: str = "",
     target: str = "",
+    revision: CommentRevision | None = None,
 ) -> ModerationLog:
     return ModerationLog.objects.create(
         action=action,
+        revision=revision,
         moderator=moderator,
         comment=comment,
         article=article or (comment.article if comment else None),
@@ -114,9 +116,19 @@ def comment_correct(
     *, comment: Comment, body: str, author_name: str, moderator: AbstractBaseUser, reason: str = ""
 ) -> Comment:
     with transaction.atomic():
-        comment = services.comment_edit(comment=comment, body=body, author_name=author_name)
-        _log(Action.EDIT, moderator=moderator, comment=comment, reason=reason)
+        comment = services.comment_edit(
+            comment=comment, body=body, author_name=author_name, keep_revision=True
+        )
+        revision = comment.revisions.first()  # the one just kept
+        _log(Action.EDIT, moderator=moderator, comment=comment, reason=reason, revision=revision)
     return comment
+
+
+def author_edit_logged(*, comment: Comment) -> ModerationLog:
+    """Record an author's edit (no moderator) beside the moderators' own: the text before it is
+    kept on the comment's change page."""
+    revision = comment.revisions.first()  # the one just kept
+    return _log(Action.EDIT, moderator=None, comment=comment, revision=revision)
 
 
 def poster_ban(

@@ -7,14 +7,17 @@ it. That is how an anonymous author may edit or delete their own comment for a w
 import functools
 import operator
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote, unquote
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from .abuse.addresses import request_ip_hash
 from .models import Comment
 
 POSTER_COOKIE = "forum_poster"
@@ -38,6 +41,25 @@ def poster_key(request: HttpRequest) -> str:
     if not hasattr(request, "_poster_key"):
         request._poster_key = salted_hmac("articles.poster_key", poster_id(request)).hexdigest()
     return request._poster_key
+
+
+@dataclass(frozen=True)
+class Poster:
+    """Who sends a post, an edit or a report, as far as the rules need to know."""
+
+    account: AbstractBaseUser | None  # the signed-in reader's account, None for anyone else
+    ip_hash: str  # the keyed hash of their address (``abuse.addresses``)
+    key: str  # the keyed hash of their browser's poster id
+
+    @property
+    def is_staff(self) -> bool:
+        return self.account is not None and self.account.is_staff
+
+
+def poster(request: HttpRequest) -> Poster:
+    """The reader sending this request."""
+    account = request.user if request.user.is_authenticated else None
+    return Poster(account=account, ip_hash=request_ip_hash(request), key=poster_key(request))
 
 
 def remember_poster(request: HttpRequest, response: HttpResponse, *, name: str | None) -> None:

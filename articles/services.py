@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from mptt.exceptions import InvalidMove
@@ -30,8 +30,10 @@ from .models import (
     Article,
     ArticleRedirect,
     Comment,
+    CommentRevision,
     ReplyRef,
     Report,
+    UsedFormToken,
     new_thread_version,
 )
 from .text import clean_comment_text, render_stored_body, reply_refs
@@ -234,13 +236,51 @@ def comment_create(
     poster_key: str = "",
     ip_hash: str = "",
     status: Comment.Status = Comment.Status.PUBLISHED,
+    by_staff: bool = False,
+    form_key: str = "",
 ) -> Comment:
     """Post a comment on the article: a new thread, or the last reply to ``parent``.
 
     Readers may only reply to a published comment on an article open for comments; the importer
-    (``seed_index`` given) writes what the seed says. A reply comes back with
-    ``earlier_threads``: how many of the article's threads started before its own (read under
-    the lock anyway, it saves the page that shows it a query).
+    (``seed_index`` given) writes what the seed says.
+    """
+    comment, _ = comment_create_placed(
+        article=article,
+        parent=parent,
+        body=body,
+        author_name=author_name,
+        user=user,
+        created_at=created_at,
+        seed_index=seed_index,
+        poster_key=poster_key,
+        ip_hash=ip_hash,
+        status=status,
+        by_staff=by_staff,
+        form_key=form_key,
+    )
+    return comment
+
+
+def comment_create_placed(
+    *,
+    article: Article,
+    parent: Comment | None = None,
+    body: str,
+    author_name: str = "",
+    user: AbstractBaseUser | None = None,
+    created_at: datetime | None = None,
+    seed_index: int | None = None,
+    poster_key: str = "",
+    ip_hash: str = "",
+    status: Comment.Status = Comment.Status.PUBLISHED,
+    by_staff: bool = False,
+    form_key: str = "",
+) -> tuple[Comment, int | None]:
+    """``comment_create``, also saying for a reply how many of the article's threads started
+    before its own (read under the lock anyway, it saves the page that shows it a query).
+
+    With ``form_key``, the form that sent it is recorded as used in the same transaction
+    (``UsedFormToken``): a second comment from the same form raises IntegrityError.
     """
     body, author_name = clean_comment_text(body), clean_comment_text(author_name).strip()
     validate_comment_text(body=body, author_name=author_name)
@@ -255,40 +295,47 @@ def comment_create(
         poster_key=poster_key,
         ip_hash=ip_hash,
         status=status,
+        by_staff=by_staff,
     )
     as_reader = seed_index is None
     comment.number = _next_comment_number(article, as_reader=as_reader)
     _render(comment)
-    return _insert(comment, parent, as_reader=as_reader)
+    return _insert(comment, parent, as_reader=as_reader, form_key=form_key)
 
 
 @retrying
-def _insert(comment: Comment, parent: Comment | None, *, as_reader: bool) -> Comment:
+def _insert(
+    comment: Comment, parent: Comment | None, *, as_reader: bool, form_key: str
+) -> tuple[Comment, int | None]:
+    earlier_threads = None
     with transaction.atomic():
         if parent is None:
             locking.lock_trees([None])
             comment.save()  # django-mptt gives it the next tree id; it has a new thread_version
             _save_reply_refs(comment, new=True)
+            if form_key:
+                UsedFormToken.objects.create(key=form_key, comment=comment)
         else:
-            _insert_reply(comment, parent, as_reader=as_reader)
+            earlier_threads = _insert_reply(comment, parent, as_reader=as_reader, form_key=form_key)
     # Answering the parent (the usual >>N) changes only this thread.
     answered = _answered(comment)
     if parent is not None:
         answered = [n for n in answered if n != parent.number]
     _bump_threads_answered(comment.article_id, answered, besides=comment.tree_id)
-    return comment
+    return comment, earlier_threads
 
 
-def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool) -> None:
+def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_key: str) -> int:
     """Make ``comment`` the last reply to ``parent``, under its tree's lock.
 
-    The lock, the parent's place, making room, the insert and its usual single >>N reference go
-    to the database in one round trip (``rows.pipelined``): making room and the insert take the
-    parent's place from its row as they run, and do nothing unless the parent is still in the
-    locked tree. What the place says is looked at afterwards: a parent gone, or removed when a
-    reader replies, refuses the reply (the transaction undoes what was written); one moved to
-    another tree meanwhile has that tree locked too (without waiting, as it is out of order: see
-    retrying()) and everything is sent again.
+    The lock, the parent's place, making room, the insert, its usual single >>N reference and the
+    record of the form that sent it (``form_key``) go to the database in one round trip
+    (``rows.pipelined``): making room and the insert take the parent's place from its row as
+    they run, and do nothing unless the parent is still in the locked tree. What the place says
+    is looked at afterwards: a parent gone, or removed when a reader replies, refuses the reply
+    (the transaction undoes what was written); one moved to another tree meanwhile has that tree
+    locked too (without waiting, as it is out of order: see retrying()) and everything is sent
+    again.
     """
     comment.parent = parent
     answered = _answered(comment)
@@ -312,6 +359,12 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool) -> None
                 if len(answered) == 1:  # the usual case, as in _save_reply_refs
                     ref = ReplyRef(article_id=comment.article_id, target_number=answered[0])
                     ref_saved = rows.send_insert(cursor(), ref, _by_number(comment, "source_id"))
+                token_saved = None
+                if form_key:
+                    token = UsedFormToken(key=form_key)
+                    token_saved = rows.send_insert(
+                        cursor(), token, _by_number(comment, "comment_id")
+                    )
             row = place.fetchone()
             if row is None:
                 raise ValidationError(
@@ -331,6 +384,8 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool) -> None
                     raise RuntimeError(f"the reply to comment {parent.pk} was not inserted")
                 if ref_saved is not None:
                     ref_saved()
+                if token_saved is not None:
+                    token_saved()
                 break
         # Moved to another tree since it was read; once that tree is locked too, it stays there.
         parent.tree_id = tree_id
@@ -339,10 +394,10 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool) -> None
             locked.add(tree_id)
     if len(answered) > 1:
         _save_reply_refs(comment, new=True)
-    comment.earlier_threads = earlier_threads
     # As django-mptt's save() ends: the values it compares the tree fields with on the next save.
     comment._mptt_saved = True
     Comment._mptt_meta.update_mptt_cached_fields(comment)
+    return earlier_threads
 
 
 def _open_cursor(cursors: contextlib.ExitStack):
@@ -440,17 +495,39 @@ def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
 
 
 @retrying
-def comment_edit(*, comment: Comment, body: str, author_name: str) -> Comment:
-    """Replace a comment's text and name; its place in the tree stays."""
+def comment_edit(
+    *,
+    comment: Comment,
+    body: str,
+    author_name: str,
+    keep_revision: bool = False,
+    status: Comment.Status | None = None,
+) -> Comment:
+    """Replace a comment's text and name; its place in the tree stays.
+
+    With ``keep_revision`` (an author's or a moderator's edit, not an import), the text before
+    is kept as a ``CommentRevision`` and the comment is marked edited; ``status`` changes its
+    status too (an edit held for approval goes back to the queue).
+    """
     body, author_name = clean_comment_text(body), clean_comment_text(author_name).strip()
     validate_comment_text(body=body, author_name=author_name)
     with transaction.atomic():
         # Under the tree lock, so that an edit and a delete of the same comment take turns.
         comment = _lock_comment(comment.pk)
         answered_before = set(reply_refs(comment.body))
+        fields = ["body", "body_html", "author_name"]
+        if keep_revision:
+            CommentRevision.objects.create(
+                comment=comment, body=comment.body, author_name=comment.author_name
+            )
+            comment.edited_at = timezone.now()
+            fields.append("edited_at")
+        if status is not None and status != comment.status:
+            comment.status = status
+            fields.append("status")
         comment.body, comment.author_name = body, author_name
         _render(comment)
-        comment.save(update_fields=["body", "body_html", "author_name"])
+        comment.save(update_fields=fields)
         _save_reply_refs(comment, new=False)
         _bump_threads([comment.tree_id])
         _bump_threads_answered(
@@ -564,17 +641,25 @@ def report_create(
     detail: str = "",
     reporter: AbstractBaseUser | None = None,
     reporter_key: str,
+    ip_hash: str = "",
 ) -> Report:
-    """Record a reader's report on a comment; the same reader reporting again updates it."""
+    """Record a reader's report on a comment; the same reader reporting again updates it.
+
+    The same reader is the same browser (``reporter_key``), account or address: a reader who
+    drops their cookie still counts once (the database's constraints say so too).
+    """
+    same = Q(reporter_key=reporter_key)
+    if reporter is not None:
+        same |= Q(reporter=reporter)
+    if ip_hash:
+        same |= Q(ip_hash=ip_hash)
     with transaction.atomic():
-        report = (
-            Report.objects.select_for_update()
-            .filter(comment=comment, reporter_key=reporter_key)
-            .first()
-        )
+        report = Report.objects.select_for_update().filter(same, comment=comment).first()
         opens = report is None or report.resolved_at is not None
         report = report or Report(comment=comment, reporter_key=reporter_key)
-        report.reason, report.detail, report.reporter = reason, detail, reporter
+        report.reason, report.detail = reason, detail
+        report.reporter = reporter or report.reporter
+        report.ip_hash = report.ip_hash or ip_hash
         report.resolved_at = report.resolved_by = None
         report.resolution = ""
         report.save()

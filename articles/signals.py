@@ -3,7 +3,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from . import abuse, services
+from . import services
+from .abuse import addresses, limits
 from .images import delete_files
 from .models import Article, Block, Image, ImageCredit, Link, new_thread_version
 
@@ -12,7 +13,7 @@ from .models import Article, Block, Image, ImageCredit, Link, new_thread_version
 def count_failed_login(sender, credentials, request=None, **kwargs) -> None:
     """Count failed log-ins per address, on the site and in the admin alike."""
     if request is not None:
-        abuse.login_failed(abuse.request_ip_hash(request))
+        limits.login_failed(addresses.request_ip_hash(request))
 
 
 @receiver(post_save, sender=Block)

@@ -197,6 +197,8 @@ def _words(language: str | None) -> dict[str, str]:
         "edit": escape(gettext("Edit")),
         "delete": escape(gettext("Delete")),
         "report": escape(gettext("Report")),
+        "staff": escape(gettext("Staff")),
+        "edited": escape(gettext("Edited")),
         "thread_label": gettext("comment #%(number)d"),
         "reply_label": gettext("level %(level)d reply to #%(parent)d"),
         "orphan_label": gettext("level %(level)d reply"),
@@ -256,7 +258,15 @@ def render_items(rows: list[Row], *, article_url: str) -> str:
         if row.body_html:
             name = escape(c.author_name) if c.author_name else words["anonymous"]
             out.append(f' <span class="author">{name}</span>')
+            if c.by_staff:
+                out.append(f' <span class="staff-badge">{words["staff"]}</span>')
         out.append(f' <time datetime="{created.isoformat()}">{created:%Y/%m/%d %H:%M}</time>')
+        if c.edited_at is not None and row.body_html:
+            edited = c.edited_at.astimezone(timezone)
+            out.append(
+                f' <span class="edited">{words["edited"]} '
+                f'<time datetime="{edited.isoformat()}">{edited:%Y/%m/%d %H:%M}</time></span>'
+            )
         if row.status_label:
             out.append(f' <span class="status-label">{escape(row.status_label)}</span>')
         out.append("</header>")

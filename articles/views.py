@@ -4,7 +4,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.cache import caches
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Subquery
 from django.http import (
@@ -17,15 +17,13 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import abuse, posters, services
+from . import forms, posters, posting, services
 from .forms import CommentForm, ReportForm, SignupForm
 from .models import Article, Comment, ImageCredit, Link, Section
 from .querysets import ArticleQuerySet
@@ -181,7 +179,7 @@ def _article_html(article: Article) -> SafeString:
 
 
 def _article_page(
-    request: HttpRequest, article: Article, form: CommentForm, **extra
+    request: HttpRequest, article: Article, form: CommentForm, *, status: int = 200, **extra
 ) -> HttpResponse:
     order = request.GET.get("order", "oldest")
     if order not in THREAD_ORDERS:
@@ -222,7 +220,7 @@ def _article_page(
         ),
         **extra,
     }
-    return render(request, "articles/article_detail.html", context, status=_status(form))
+    return render(request, "articles/article_detail.html", context, status=status)
 
 
 def _new_number(request: HttpRequest) -> int | None:
@@ -254,84 +252,54 @@ def _article_preview(request: HttpRequest, article: Article) -> HttpResponse:
 
 def _post(
     request: HttpRequest, article: Article, form: CommentForm, parent: Comment | None
-) -> HttpResponse | None:
-    """Save the posted comment and send the reader to it; None when the form must be shown again.
+) -> HttpResponse | int:
+    """Post the comment and send the reader to it; else the status to show the form again with.
 
-    A form shown again carries its status code in ``form.status_code``.
+    A preview is no post: it answers 200 once the form and the comment answered allow it.
     """
-    form.status_code = 400
     if not form.is_valid():
-        return None
-    if not article.comments_open:
-        form.add_error(None, gettext("Comments on this article are closed."))
-        return None
-    if parent is not None and parent.status != Comment.Status.PUBLISHED:
-        form.add_error(
-            None, gettext("The comment you are replying to has been removed; you cannot reply.")
-        )
-        return None
-    if "preview" in request.POST:
-        form.status_code = 200
-        return None
-    user = request.user if request.user.is_authenticated else None
-    ip_hash = abuse.request_ip_hash(request)
-    check = abuse.check_poster(user=user, ip_hash=ip_hash)
-    if (ban := check.ban) is not None:
-        form.status_code = 403
-        if ban.expires_at:
-            until = date_format(timezone.localtime(ban.expires_at), "DATETIME_FORMAT")
-            form.add_error(None, gettext("You may not comment until %(until)s.") % {"until": until})
-        else:
-            form.add_error(None, gettext("You may no longer comment on this site."))
-        return None
-    if check.too_fast:
-        form.status_code = 429
-        form.add_error(
-            None,
-            gettext("You are posting too fast. Please wait a little; your text is kept."),
-        )
-        return None
-    body = form.cleaned_data["body"]
-    poster_key = posters.poster_key(request)
-    held = abuse.needs_approval(
-        article=article, body=body, user=user, poster_key=poster_key, ip_hash=ip_hash
-    )
+        return 400
     try:
-        comment = services.comment_create(
+        if "preview" in request.POST:
+            posting.comment_may_post(article=article, parent=parent)
+            posting.name_may_be_used(author_name=form.posting_name, poster=posters.poster(request))
+            return 200
+        posted = posting.comment_post(
             article=article,
             parent=parent,
-            body=body,
+            body=form.cleaned_data["body"],
             author_name=form.posting_name,
-            user=user,
-            poster_key=poster_key,
-            ip_hash=ip_hash,
-            status=Comment.Status.PENDING if held else Comment.Status.PUBLISHED,
+            poster=posters.poster(request),
+            form_key=form.form_key,
         )
-    except ValidationError as error:
-        for message in error.messages:
-            form.add_error(None, message)
-        return None
-    if held:
+    except posting.Refused as refusal:
+        form.add_error(refusal.field, refusal.message)
+        return refusal.status
+    if posted.held:
         messages.info(
             request,
             gettext("Thank you. Your comment will appear once a moderator has approved it."),
         )
-    response = HttpResponseRedirect(_landing_url(comment))
-    name = None if user else form.cleaned_data.get("author_name", "")
+    response = HttpResponseRedirect(_landing_url(posted.comment, posted.earlier_threads))
+    name = None if request.user.is_authenticated else form.cleaned_data.get("author_name", "")
     posters.remember_poster(request, response, name=name)
     return response
 
 
-def _status(form: CommentForm) -> int:
-    if not form.is_bound:
-        return 200
-    form.refresh_token()
-    return getattr(form, "status_code", 400 if form.errors else 200)
+def _shown_again(form: forms.TokenForm, status: int = 200) -> int:
+    """The status to show the form with; a form shown again carries a fresh token."""
+    if form.is_bound:
+        form.refresh_token()
+    return status
 
 
-def _landing_url(comment: Comment, *, new: bool = True) -> str:
+def _landing_url(comment: Comment, earlier_threads: int | None = None, *, new: bool = True) -> str:
     """Where a comment shows: its thread's page, or its own page; marked to be highlighted as the
-    reader's new (or edited) comment unless ``new`` is false."""
+    reader's new (or edited) comment unless ``new`` is false.
+
+    ``earlier_threads``, when known, is how many of the article's threads started before the
+    comment's own.
+    """
     article = comment.article
     if comment.level >= MAX_DEPTH:
         # Too deep for the article page: its own page shows it, under its ancestors.
@@ -340,11 +308,10 @@ def _landing_url(comment: Comment, *, new: bool = True) -> str:
             f"{url}?new={comment.number}#c{comment.number}" if new else f"{url}#c{comment.number}"
         )
     # The thread's place among the article's threads, oldest first (the default order).
-    earlier = comment.earlier_threads
-    if earlier is None:
+    if earlier_threads is None:
         first = Comment.objects.filter(tree_id=comment.tree_id, lft=1).values("number")
-        earlier = article.comments.filter(parent=None, number__lt=Subquery(first)).count()
-    page = earlier // THREADS_PER_PAGE + 1
+        earlier_threads = article.comments.filter(parent=None, number__lt=Subquery(first)).count()
+    page = earlier_threads // THREADS_PER_PAGE + 1
     params = ([f"page={page}"] if page > 1 else []) + ([f"new={comment.number}"] if new else [])
     query = f"?{'&'.join(params)}" if params else ""
     return f"{article.get_absolute_url()}{query}#c{comment.number}"
@@ -366,20 +333,23 @@ def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article(slug)
     form = CommentForm(request.POST, user=request.user)
     response = _post(request, article, form, parent=None)
-    if response is not None:
+    if isinstance(response, HttpResponse):
         return response
-    return _article_page(request, article, form, **_preview(request, form, article))
+    preview = _preview(request, form, article)
+    return _article_page(request, article, form, status=_shown_again(form, response), **preview)
 
 
 @require_http_methods(["GET", "POST"])
 @follows_old_slugs
 def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     article, parent = _comment(slug, number)
+    status = 200
     if request.method == "POST":
         form = CommentForm(request.POST, user=request.user)
         response = _post(request, article, form, parent=parent)
-        if response is not None:
+        if isinstance(response, HttpResponse):
             return response
+        status = _shown_again(form, response)
     else:
         quote = "quote" in request.GET and parent.status == Comment.Status.PUBLISHED
         body = quote_text(parent.body) + "\n" if quote else ""
@@ -392,7 +362,7 @@ def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "form": form,
         **_preview(request, form, article),
     }
-    return render(request, "articles/comment_reply.html", context, status=_status(form))
+    return render(request, "articles/comment_reply.html", context, status=status)
 
 
 def _comment_html(article: Article, comment: Comment) -> SafeString | str:
@@ -448,16 +418,35 @@ def comment_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     # after signing in must not take the account's name.
     author = request.user if comment.user_id else None
     form = CommentForm(request.POST or None, initial=initial, user=author)
-    if request.method == "POST" and form.is_valid() and "preview" not in request.POST:
-        services.comment_edit(
-            comment=comment,
-            body=form.cleaned_data["body"],
-            author_name=form.posting_name,
-        )
-        return redirect(_landing_url(comment))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and "preview" in request.POST:
+            status = 200
+        elif form.is_valid():
+            try:
+                edited = posting.comment_edit(
+                    comment=comment,
+                    body=form.cleaned_data["body"],
+                    author_name=form.posting_name,
+                    poster=posters.poster(request),
+                )
+            except posting.Refused as refusal:
+                form.add_error(refusal.field, refusal.message)
+                status = refusal.status
+            else:
+                if edited.held:
+                    messages.info(
+                        request,
+                        gettext(
+                            "Thank you. Your comment will appear again once a moderator has "
+                            "approved it."
+                        ),
+                    )
+                return redirect(_landing_url(edited.comment))
     context = {"article": article, "comment": comment, "form": form}
     context.update(_preview(request, form, article))
-    return render(request, "articles/comment_edit.html", context, status=_status(form))
+    return render(request, "articles/comment_edit.html", context, status=_shown_again(form, status))
 
 
 @require_http_methods(["GET", "POST"])
@@ -477,21 +466,28 @@ def comment_report(request: HttpRequest, slug: str, number: int) -> HttpResponse
     if comment.status != Comment.Status.PUBLISHED:
         raise Http404
     form = ReportForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        services.report_create(
-            comment=comment,
-            reason=form.cleaned_data["reason"],
-            detail=form.cleaned_data["detail"],
-            reporter=request.user if request.user.is_authenticated else None,
-            reporter_key=posters.poster_key(request),
-        )
-        messages.success(request, gettext("Thank you. A moderator will look at this comment."))
-        # Not marked new: the highlight and the announcement are for the reader's own comment.
-        response = redirect(_landing_url(comment, new=False))
-        posters.remember_poster(request, response, name=None)
-        return response
+        try:
+            posting.comment_report(
+                comment=comment,
+                reason=form.cleaned_data["reason"],
+                detail=form.cleaned_data["detail"],
+                poster=posters.poster(request),
+            )
+        except posting.Refused as refusal:
+            form.add_error(refusal.field, refusal.message)
+            status = refusal.status
+        else:
+            messages.success(request, gettext("Thank you. A moderator will look at this comment."))
+            # Not marked new: the highlight and the announcement are for the reader's own comment.
+            response = redirect(_landing_url(comment, new=False))
+            posters.remember_poster(request, response, name=None)
+            return response
     context = {"article": article, "comment": comment, "form": form}
-    return render(request, "articles/comment_report.html", context)
+    return render(
+        request, "articles/comment_report.html", context, status=_shown_again(form, status)
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -361,7 +361,7 @@ class Poster:
     def __init__(
         self, port: int, slug: str, parents: list[int], posted: list[Posted], *, seed: str
     ) -> None:
-        from articles.abuse import form_token
+        from articles.forms import form_token
 
         self.form_token = form_token
         self.rng = random.Random(seed)
@@ -447,7 +447,7 @@ def in_process_reply(slug: str, parent: int, posted: list[Posted]) -> tuple[SqlU
     """SQL use of a reply posted in this process (median of 5), and the whole request's time."""
     from django.test import Client
 
-    from articles.abuse import form_token
+    from articles.forms import form_token
 
     browser = Client(HTTP_HOST=client.HOST, HTTP_X_FORWARDED_PROTO="https")
     path = f"/articles/{slug}/c/{parent}/reply/"

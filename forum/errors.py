@@ -19,7 +19,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
-from articles.abuse import form_token
+from articles.forms import form_token
 
 logger = logging.getLogger(__name__)
 

@@ -316,3 +316,8 @@ FORUM_PREMODERATION = os.environ.get("FORUM_PREMODERATION", "off")
 # FORUM_MAX_LINKS, wait for approval.
 FORUM_BANNED_WORDS = env_list("FORUM_BANNED_WORDS", [])
 FORUM_MAX_LINKS = int(os.environ.get("FORUM_MAX_LINKS", "3"))
+# Names only staff may post under, refused anywhere in anyone else's name (compared full- and
+# half-width and case alike); account names are reserved for their accounts as well.
+FORUM_RESERVED_NAMES = env_list(
+    "FORUM_RESERVED_NAMES", ["管理人", "管理者", "運営", "モデレーター", "moderator"]
+)

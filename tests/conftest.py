@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 
 from articles import services
-from articles.abuse import form_token
+from articles.forms import form_token
 from articles.models import Article, Comment
 
 SEED_NAME = "000_fa0796958162b6f6"
@@ -116,15 +116,15 @@ test_database_url.__test__ = False  # a helper, not a test
 
 
 def count_in_two_processes(env: dict[str, str]) -> list[int]:
-    """Run the same rate_hit loop in two processes at once; how many hits each was allowed."""
+    """Run the same within_limit loop in two processes at once; how many hits each was allowed."""
     import os
     import subprocess
     import sys
 
     script = (
         "import django; django.setup()\n"
-        "from articles.abuse import Limit, rate_hit\n"
-        "print(sum(rate_hit('shared', Limit('test', 50, 3600)) for _ in range(40)))\n"
+        "from articles.abuse.limits import Limit, within_limit\n"
+        "print(sum(within_limit('shared', Limit('test', 50, 3600)) for _ in range(40)))\n"
     )
     processes = [
         subprocess.Popen(

@@ -11,14 +11,10 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from articles.abuse import (
-    PosterCheck,
-    active_ban,
-    check_form_token,
-    check_poster,
-    form_token,
-    ip_hash,
-)
+from articles.abuse.addresses import ip_hash
+from articles.abuse.bans import active_ban
+from articles.abuse.limits import PosterCheck, check_poster
+from articles.forms import check_form_token, form_token
 from articles.models import Ban, Comment, ModerationLog
 
 from .conftest import count_in_two_processes, form, test_database_url
@@ -99,7 +95,7 @@ def test_the_ban_and_the_rate_count_are_asked_in_one_round_trip(settings, monkey
     """check_poster answers as active_ban and post_allowed do, their two statements pipelined
     on PostgreSQL (one after the other elsewhere); a banned poster's attempt counts too."""
     settings.FORUM_RATE_LIMITS = {"burst": (2, 30), "hourly": (30, 3600)}
-    monkeypatch.setattr("articles.abuse.random.random", lambda: 1.0)  # no pruning statement
+    monkeypatch.setattr("articles.abuse.limits.random.random", lambda: 1.0)  # no pruning statement
     address = ip_hash("198.51.100.7")
     pipelines = []
 

@@ -18,7 +18,7 @@ def database_down(monkeypatch) -> None:
     def fail(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "comment_create", fail)
+    monkeypatch.setattr(services, "comment_create_placed", fail)
 
 
 @pytest.mark.parametrize("kind", ["comment", "reply"])
@@ -52,14 +52,14 @@ def test_a_post_the_database_could_not_take_gives_the_text_back(
 
 def test_sending_it_again_once_the_database_is_back_posts_it(client, article, monkeypatch):
     url = reverse("articles:comment_post", args=[article.slug])
-    create = services.comment_create
+    create = services.comment_create_placed
 
     def fail(**kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "comment_create", fail)
+    monkeypatch.setattr(services, "comment_create_placed", fail)
     html = client.post(url, form({"body": TEXT, "post": "1"})).content.decode()
-    monkeypatch.setattr(services, "comment_create", create)
+    monkeypatch.setattr(services, "comment_create_placed", create)
     again = {
         name: value
         for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html)
@@ -75,6 +75,6 @@ def test_other_errors_are_not_dressed_up(client, article, monkeypatch):
     def fail(**kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(services, "comment_create", fail)
+    monkeypatch.setattr(services, "comment_create_placed", fail)
     with pytest.raises(RuntimeError):
         client.post(reverse("articles:comment_post", args=[article.slug]), form({"body": TEXT}))

@@ -104,7 +104,7 @@ def test_a_database_that_does_not_answer_is_a_503_with_the_text_kept(client, see
     def down(**kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(services, "comment_create", down)
+    monkeypatch.setattr(services, "comment_create_placed", down)
     response = client.post(
         f"{seeded.get_absolute_url()}comment/",
         form({"body": "再起動中の投稿"}),

@@ -18,7 +18,8 @@ from django.conf import settings
 from django.db import ProgrammingError, close_old_connections, connections
 from django.test import RequestFactory
 
-from articles.abuse import Limit, client_ip, rate_hit
+from articles.abuse.addresses import client_ip
+from articles.abuse.limits import Limit, within_limit
 from forum.postgresql.base import HEALTHY_FOR
 
 from .conftest import count_in_two_processes, test_database_url
@@ -186,7 +187,7 @@ def redis_cache(settings):
 def test_rate_limits_in_redis_are_shared_by_two_processes(redis_cache, db):
     allowed = count_in_two_processes({"REDIS_URL": redis_cache})
     assert sum(allowed) == 50
-    assert rate_hit("shared", Limit("test", 50, 3600)) is False
+    assert within_limit("shared", Limit("test", 50, 3600)) is False
 
 
 @pytest.mark.postgresql

@@ -7,9 +7,10 @@ from django.core.management import CommandError, call_command
 from django.db import DataError, connection
 from django.db.migrations.loader import MigrationLoader
 
-from articles import abuse, locking, services
+from articles import locking, services
+from articles.abuse import limits
 from articles.integrity import find_tree_problems
-from articles.models import Comment, ReplyRef
+from articles.models import Comment, ReplyRef, UsedFormToken
 
 from .conftest import numbered, tree_shape
 
@@ -114,10 +115,12 @@ def test_reply_to_a_comment_removed_since_it_was_read_is_refused_and_writes_noth
     assert find_tree_problems() == {}
 
 
+@pytest.mark.parametrize("form_key", ["", "f" * 64])
 @pytest.mark.django_db(transaction=True)  # so that the tree write's own transaction shows
-def test_a_replys_tree_write_goes_to_the_database_in_one_round_trip(thread):
-    """The lock, the parent's place, making room, the insert and its >>N reference are
-    pipelined: sent together on PostgreSQL; one after the other elsewhere."""
+def test_a_replys_tree_write_goes_to_the_database_in_one_round_trip(thread, form_key):
+    """The lock, the parent's place, making room, the insert, its >>N reference and the record
+    of the form that sent it are pipelined: sent together on PostgreSQL; one after the other
+    elsewhere."""
     statements = []
 
     def watch(execute, sql, params, many, context):
@@ -127,10 +130,15 @@ def test_a_replys_tree_write_goes_to_the_database_in_one_round_trip(thread):
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(watch):
-        services.comment_create(article=thread, parent=numbered(thread)[2], body=">>2 返信")
+        reply = services.comment_create(
+            article=thread, parent=numbered(thread)[2], body=">>2 返信", form_key=form_key
+        )
     in_transaction = [(verb, pipeline) for verb, atomic, pipeline in statements if atomic]
     on_postgresql = connection.vendor == "postgresql"
     expected = ["SELECT"] * (2 if on_postgresql else 1) + ["UPDATE", "INSERT", "INSERT"]
+    if form_key:
+        expected.append("INSERT")
+        assert UsedFormToken.objects.get(key=form_key).comment == reply
     assert [verb for verb, _ in in_transaction] == expected
     pipelines = {id(pipeline) if pipeline else None for _, pipeline in in_transaction}
     assert len(pipelines) == 1  # all in one, on PostgreSQL
@@ -348,7 +356,7 @@ def test_only_a_posts_counters_commit_without_waiting_for_the_disk(article):
 
     root = services.comment_create(article=article, body="一")
     with connection.execute_wrapper(watch):
-        assert abuse.post_allowed(user=None, ip_hash="counted")
+        assert limits.within_limits(limits.counted_for("post", user=None, ip_hash="counted"))
         services.comment_create(article=article, parent=root, body=">>1 二")
     assert [(verb, off) for verb, off, _ in statements if off] == [
         ("INSERT", True),

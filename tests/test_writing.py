@@ -229,16 +229,19 @@ def test_author_deletes_and_a_placeholder_stays_with_the_replies(client, seeded,
 
 def test_report_records_a_reason_once_per_reader(client, seeded, url):
     assert client.get(f"{url}c/5/report/").status_code == 200
-    client.post(f"{url}c/5/report/", {"reason": "spam"})
-    client.post(f"{url}c/5/report/", {"reason": "abuse", "detail": "暴言"})
+    client.post(f"{url}c/5/report/", form({"reason": "spam"}))
+    client.post(f"{url}c/5/report/", form({"reason": "abuse", "detail": "暴言"}))
     report = Report.objects.get()
     assert (report.comment.number, report.reason, report.detail) == (5, "abuse", "暴言")
-    Client().post(f"{url}c/5/report/", {"reason": "spam"})
+    # Without its cookie, the same address is still the same reader (issue 20).
+    Client().post(f"{url}c/5/report/", form({"reason": "spam"}))
+    assert Report.objects.count() == 1
+    Client(REMOTE_ADDR="198.51.100.20").post(f"{url}c/5/report/", form({"reason": "spam"}))
     assert Report.objects.count() == 2
 
 
 def test_report_with_an_unknown_reason_is_refused(client, seeded, url):
-    response = client.post(f"{url}c/5/report/", {"reason": "<script>"})
+    response = client.post(f"{url}c/5/report/", form({"reason": "<script>"}))
     assert response.status_code == 200
     assert not Report.objects.exists()
 
@@ -292,7 +295,7 @@ def test_a_field_errors_aria_describedby_names_an_element_that_exists(client, se
 
 
 def test_reporting_a_comment_does_not_mark_it_as_new(client, seeded, url):
-    response = client.post(f"{url}c/5/report/", {"reason": "spam", "detail": ""})
+    response = client.post(f"{url}c/5/report/", form({"reason": "spam", "detail": ""}))
     assert response.status_code == 302
     assert "new=" not in response["Location"]
     assert response["Location"].endswith("#c5")

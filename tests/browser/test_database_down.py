@@ -27,14 +27,14 @@ def test_text_comes_back_and_goes_again(
     browser, live_server, article, monkeypatch, screenshots, size
 ):
     page = new_page(browser, live_server, **({"viewport": PHONE} if size == "phone" else {}))
-    create = services.comment_create
+    create = services.comment_create_placed
 
     def fail(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
     try:
         page.goto(article.get_absolute_url())
-        monkeypatch.setattr(services, "comment_create", fail)
+        monkeypatch.setattr(services, "comment_create_placed", fail)
         form = page.locator("#comment-form")
         form.get_by_label("名前").fill("軍事太郎")
         form.get_by_label("コメント", exact=True).fill("保存されなかったら困る意見")
@@ -45,7 +45,7 @@ def test_text_comes_back_and_goes_again(
         if size == "phone":
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-        monkeypatch.setattr(services, "comment_create", create)
+        monkeypatch.setattr(services, "comment_create_placed", create)
         page.get_by_role("button", name="もう一度送信").click()
         page.wait_for_url("**?new=37#c37")
         expect(page.locator("#c37")).to_contain_text("保存されなかったら困る意見")

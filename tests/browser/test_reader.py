@@ -179,3 +179,45 @@ def test_quote_takes_only_the_selected_words(page, article):
     )
     comment(page, 3).get_by_role("link", name="引用").click()
     expect(page.locator(".reply-form textarea")).to_have_value(">印パ戦争\n")
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_an_edited_comment_and_a_staff_comment_are_marked(
+    browser, live_server, article, screenshots, size
+):
+    from django.contrib.auth import get_user_model
+
+    from articles import services
+
+    from .conftest import DESKTOP, PHONE, new_page
+
+    staff = get_user_model().objects.create_user("管理人", is_staff=True)
+    services.comment_create(
+        article=article, body="お知らせです", author_name="管理人", user=staff, by_staff=True
+    )
+    page = new_page(browser, live_server, viewport=DESKTOP if size == "desktop" else PHONE)
+    try:
+        page.goto(article.get_absolute_url())
+        form = page.locator("#comment-form")
+        form.get_by_label("コメント", exact=True).fill("誤字あり")
+        form.get_by_role("button", name="投稿する").click()
+        page.wait_for_url("**#c38")
+        comment(page, 38).get_by_role("link", name="編集", exact=True).click()
+        page.get_by_label("コメント", exact=True).fill("誤字なし")
+        page.get_by_role("button", name="投稿する").click()
+        page.wait_for_url("**#c38")
+        edited = comment(page, 38)
+        expect(edited.locator(".edited")).to_contain_text("編集済み")
+        expect(edited).to_contain_text("誤字なし")
+        badge = comment(page, 37).locator(".staff-badge")
+        expect(badge).to_have_text("スタッフ")
+        expect(comment(page, 38).locator(".staff-badge")).to_have_count(0)
+        width = page.viewport_size["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        for header in (comment(page, 37), comment(page, 38)):
+            box = header.locator(".comment-header").bounding_box()
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= width
+        comment(page, 38).screenshot(path=screenshots / f"edited-comment-{size}.png")
+    finally:
+        page.context.close()
