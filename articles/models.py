@@ -453,6 +453,12 @@ class Comment(MPTTModel):
     # Set on comments loaded by import_seeds: the comment's place (1…N) in its seed, which
     # re-imports match on.
     seed_index = models.PositiveIntegerField(_("place in the seed"), null=True, editable=False)
+    # Set on comments brought in by import_wordpress or import_disqus: their id there
+    # ("wp:123", "disqus:456"), which later imports match on. Comments posted here have none
+    # (NULL, which the partial unique constraint below leaves out).
+    import_ref = models.CharField(  # noqa: DJ001
+        _("import reference"), max_length=100, null=True, blank=True, editable=False
+    )
 
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PUBLISHED)
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
@@ -520,6 +526,11 @@ class Comment(MPTTModel):
                 fields=("article", "seed_index"),
                 condition=models.Q(seed_index__isnull=False),
                 name="comment_unique_seed_index",
+            ),
+            models.UniqueConstraint(
+                fields=("article", "import_ref"),
+                condition=models.Q(import_ref__isnull=False),
+                name="comment_unique_import_ref",
             ),
             models.CheckConstraint(
                 condition=models.Q(

@@ -1,0 +1,109 @@
+"""WordPress posts and comments as the forum's articles and comments.
+
+What WordPress keeps from the public stays out: only published posts and pages become articles
+(scheduled ones too, shown from their time on, as the forum schedules articles); drafts, pending
+and private posts, password-protected posts (and their comments), attachments, menu items and
+other post types are skipped. Spam and trashed comments are left out, and so are pingbacks and
+trackbacks, which are not readers' comments; all are counted.
+"""
+
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from ..abuse.addresses import ip_hash
+from ..models import Comment
+from .html import body_from_html, plain_text, text_from_html
+from .writer import ArticleData, CommentData, Summary, clean_body, clean_name
+from .wxr import WxrPost, WxrSite
+
+ARTICLE_TYPES = ("post", "page")
+PUBLIC_STATUSES = ("publish", "future")
+_COMMENT_STATUS = {"1": Comment.Status.PUBLISHED, "0": Comment.Status.PENDING}
+
+
+def site_key(site: WxrSite, path: object) -> str:
+    """What tells this site's posts from another's: its host (the file's name if none)."""
+    url = site.base_blog_url or site.base_site_url or site.link
+    host = urlsplit(url).netloc or urlsplit(url).path
+    return (host or str(path)).lower()[:100]
+
+
+def skip_reason(post: WxrPost) -> str | None:
+    """Why the post does not become a public article, or None when it does."""
+    if post.type not in ARTICLE_TYPES:
+        return f"{post.type or 'untyped'} items"
+    if post.status not in PUBLIC_STATUSES:
+        return f"{post.status or 'unknown status'} posts"
+    if post.password:
+        return "password-protected posts"
+    if post.status == "future" and post.date is None:
+        return "scheduled posts without a time"
+    if not post.id:
+        return "posts without an id"
+    return None
+
+
+def article_ref(site: str, post: WxrPost) -> str:
+    return f"wp:{site}:{post.id}"
+
+
+def article_data(post: WxrPost, site: str, *, public: bool = True) -> ArticleData:
+    return ArticleData(
+        ref=article_ref(site, post),
+        title=plain_text(post.title),
+        slug=unquote(post.name),
+        lead=plain_text(post.excerpt),
+        source_url=post.link if post.link.startswith(("http://", "https://")) else "",
+        published_at=post.date,
+        comments_open=post.comment_status == "open",
+        public=public,
+        body=body_from_html(post.content),
+    )
+
+
+def comment_data(post: WxrPost, summary: Summary, where: str) -> list[CommentData]:
+    """The post's reader comments, cleaned; the rest counted in ``summary``."""
+    kept: list[CommentData] = []
+    for item in post.comments:
+        if item.type in ("pingback", "trackback"):
+            summary.counts[f"{item.type}s left out"] += 1
+            continue
+        status = _COMMENT_STATUS.get(item.approved)
+        if status is None:
+            summary.counts[f"{item.approved or 'unknown'} comments left out"] += 1
+            continue
+        if not item.id:
+            summary.notes.append(f"{where}: a comment without an id was left out")
+            continue
+        try:
+            body = clean_body(text_from_html(item.content), summary)
+            name = clean_name(plain_text(item.author))
+        except ValidationError:
+            body = ""
+        if not body:
+            summary.notes.append(f"{where}: comment {item.id} has no text and was left out")
+            summary.counts["empty comments left out"] += 1
+            continue
+        parent = item.parent_id if item.parent_id not in ("", "0") else None
+        kept.append(
+            CommentData(
+                ref=f"wp:{item.id}",
+                parent_ref=f"wp:{parent}" if parent else None,
+                body=body,
+                author_name=name,
+                created_at=item.date or post.date or timezone.now(),
+                status=status,
+                ip_hash=ip_hash(item.ip) if item.ip else "",
+                sort_key=(_number(item.id),),
+            )
+        )
+    return kept
+
+
+def _number(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return 0

@@ -1,0 +1,237 @@
+"""Reading WordPress eXtended RSS (WXR 1.0, 1.1, 1.2), one ``<item>`` at a time.
+
+The file is parsed as it is read (``iterparse``) and each item is dropped once handed over, so
+memory holds one post and its comments whatever the size of the export. The parser is
+``defusedxml``'s: an export is untrusted, and it refuses entity expansion and external entities.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import BinaryIO
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+# WordPress wrote http:// for years and https:// since; the version is 1.0, 1.1 or 1.2.
+_WP = re.compile(r"^\{https?://wordpress\.org/export/1\.[0-2]/\}(?P<name>.+)$")
+_EXCERPT = re.compile(r"^\{https?://wordpress\.org/export/1\.[0-2]/excerpt/\}encoded$")
+_CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+
+
+class ImportFileError(Exception):
+    """What is wrong with an import file, and where: ``FILE:LINE:COLUMN: what is wrong``."""
+
+    def __init__(self, path: Path | str, line: int | None, column: int | None, message: str):
+        self.path, self.line, self.column, self.message = path, line, column, message
+        where = ":".join(str(part) for part in (path, line, column) if part is not None)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class WxrComment:
+    id: str
+    parent_id: str  # "0" or "" for none
+    author: str
+    email: str
+    url: str
+    ip: str
+    date: datetime | None
+    content: str
+    approved: str  # "1", "0", "spam", "trash"
+    type: str  # "", "comment", "pingback", "trackback"
+
+
+@dataclass
+class WxrPost:
+    id: str
+    title: str
+    link: str
+    guid: str
+    creator: str
+    content: str
+    excerpt: str
+    date: datetime | None
+    name: str
+    status: str
+    type: str
+    password: str
+    comment_status: str
+    line: int | None
+    comments: list[WxrComment] = field(default_factory=list)
+
+
+@dataclass
+class WxrSite:
+    title: str = ""
+    link: str = ""
+    base_site_url: str = ""
+    base_blog_url: str = ""
+
+
+def _text(element: Element | None) -> str:
+    return (element.text or "") if element is not None else ""
+
+
+def _wp_name(tag: str) -> str | None:
+    match = _WP.match(tag)
+    return match["name"] if match else None
+
+
+def parse_date(gmt: str, fallback: str = "") -> datetime | None:
+    """A WXR time: ``2020-01-02 03:04:05`` in UTC; WordPress writes ``0000-00-00 00:00:00`` for
+    a post never published, when the RSS ``pubDate`` (``fallback``) may still say."""
+    gmt = gmt.strip()
+    if gmt and not gmt.startswith("0000"):
+        try:
+            return datetime.strptime(gmt, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    fallback = fallback.strip()
+    if fallback:
+        try:
+            value = parsedate_to_datetime(fallback)
+        except (TypeError, ValueError):
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    return None
+
+
+def _comment(element: Element) -> WxrComment:
+    values: dict[str, str] = {}
+    for child in element:
+        name = _wp_name(child.tag)
+        if name:
+            values[name] = child.text or ""
+    return WxrComment(
+        id=values.get("comment_id", "").strip(),
+        parent_id=values.get("comment_parent", "0").strip() or "0",
+        author=values.get("comment_author", ""),
+        email=values.get("comment_author_email", ""),
+        url=values.get("comment_author_url", ""),
+        ip=values.get("comment_author_IP", "").strip(),
+        date=parse_date(values.get("comment_date_gmt", ""), ""),
+        content=values.get("comment_content", ""),
+        approved=values.get("comment_approved", "1").strip(),
+        type=values.get("comment_type", "").strip(),
+    )
+
+
+def _post(element: Element, line: int | None) -> WxrPost:
+    values: dict[str, str] = {}
+    comments: list[WxrComment] = []
+    content = excerpt = creator = ""
+    for child in element:
+        name = _wp_name(child.tag)
+        if name == "comment":
+            comments.append(_comment(child))
+        elif name:
+            values[name] = child.text or ""
+        elif child.tag == _CONTENT:
+            content = child.text or ""
+        elif _EXCERPT.match(child.tag):
+            excerpt = child.text or ""
+        elif child.tag == _CREATOR:
+            creator = child.text or ""
+        elif child.tag in ("title", "link", "guid", "pubDate"):
+            values[child.tag] = child.text or ""
+    post = WxrPost(
+        id=values.get("post_id", "").strip(),
+        title=values.get("title", ""),
+        link=values.get("link", "").strip(),
+        guid=values.get("guid", "").strip(),
+        creator=creator,
+        content=content,
+        excerpt=excerpt,
+        date=parse_date(values.get("post_date_gmt", ""), values.get("pubDate", "")),
+        name=values.get("post_name", "").strip(),
+        status=values.get("status", "").strip(),
+        type=values.get("post_type", "").strip(),
+        password=values.get("post_password", ""),
+        comment_status=values.get("comment_status", "open").strip(),
+        line=line,
+    )
+    post.comments = comments
+    return post
+
+
+def read_wxr(
+    path: Path | str,
+    *,
+    site: WxrSite | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[WxrPost]:
+    """The posts of a WXR file, in file order (every post type and status: the caller chooses).
+
+    Fills ``site`` with the channel's details as they are read (they come before the items).
+    ``progress`` is told how far into the file (in bytes) the parser is after each item.
+    Raises ImportFileError for a file that is not well-formed XML or not a WXR export.
+    """
+    site = site if site is not None else WxrSite()
+    path = Path(path)
+    try:
+        with path.open("rb") as file:
+            yield from _read(file, path, site, progress)
+    except OSError as error:
+        raise ImportFileError(path, None, None, error.strerror or str(error)) from error
+
+
+def _read(
+    file: BinaryIO, path: Path, site: WxrSite, progress: Callable[[int], None] | None
+) -> Iterator[WxrPost]:
+    depth = 0
+    channel: Element | None = None
+    root_seen = False
+    is_wxr = False
+    events = iterparse(file, events=("start", "end"))
+    try:
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    root_seen = True
+                    if element.tag != "rss":
+                        raise ImportFileError(
+                            path, 1, None, f"<{element.tag}> is not a WXR file's <rss>"
+                        )
+                elif depth == 2 and element.tag == "channel":
+                    channel = element
+                continue
+            depth -= 1
+            if depth == 2 and channel is not None:
+                if element.tag == "item":
+                    yield _post(element, None)
+                    channel.clear()  # the items read so far: memory stays bounded
+                    if progress is not None:
+                        progress(file.tell())
+                    continue
+                name = _wp_name(element.tag)
+                if name in ("base_site_url", "base_blog_url", "wxr_version"):
+                    is_wxr = True
+                    if name != "wxr_version":
+                        setattr(site, name, _text(element).strip())
+                elif element.tag in ("title", "link"):
+                    setattr(site, element.tag, _text(element).strip())
+    except ParseError as error:
+        line, column = error.position
+        raise ImportFileError(path, line, column + 1, _parse_message(error)) from error
+    except DefusedXmlException as error:
+        raise ImportFileError(path, None, None, f"refused: {error}") from error
+    if not root_seen:
+        raise ImportFileError(path, None, None, "empty file")
+    if not is_wxr:
+        raise ImportFileError(
+            path, None, None, "not a WordPress export (no wp:wxr_version or wp:base_site_url)"
+        )
+
+
+def _parse_message(error: ParseError) -> str:
+    """expat's message without the place, which the caller puts in front."""
+    return re.sub(r":\s*line \d+, column \d+$", "", str(error))
