@@ -296,8 +296,13 @@ class _CommentParser(HTMLParser):
 
     def text(self) -> str:
         out: list[str] = []
-        for parts, depth in zip(self.lines, self.depths, strict=True):
-            line = _SPACE.sub(" ", "".join(parts)).strip()
+        lines = [_SPACE.sub(" ", "".join(parts)).strip() for parts in self.lines]
+        depths = list(self.depths)
+        for n, line in enumerate(lines):
+            if not line and 0 < n < len(lines) - 1:
+                # A blank line between a quote and what follows it belongs to neither.
+                depths[n] = min(depths[n - 1], depths[n + 1], depths[n])
+        for line, depth in zip(lines, depths, strict=True):
             if depth:
                 out.append(">" * depth + (" " + line if line else ""))
             else:

@@ -1,0 +1,381 @@
+"""import_wordpress: WordPress exports (fixtures in tests/data) as articles and comment trees."""
+
+import tracemalloc
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from articles import services
+from articles.abuse.addresses import ip_hash
+from articles.importers.html import body_from_html, text_from_html
+from articles.importers.wxr import ImportFileError, read_wxr
+from articles.integrity import find_tree_problems
+from articles.models import Article, Block, Comment, ImageCredit, ReplyRef
+
+DATA = Path(__file__).parent / "data"
+WXR_12 = DATA / "wordpress-1.2.xml"
+WXR_11_NEWER = DATA / "wordpress-1.1-newer.xml"
+PRIVATE_WORDS = (
+    "DRAFTWORD",
+    "PRIVATEWORD",
+    "PENDINGWORD",
+    "PASSWORDWORD",
+    "PASSWORDCOMMENT",
+    "SPAMWORD",
+    "TRASHWORD",
+    "PINGWORD",
+)
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("import_wordpress", *args, stdout=out, stderr=out)
+    assert find_tree_problems() == {}
+    return out.getvalue()
+
+
+def snapshot() -> list:
+    """Every row an import writes, with the versions that caches key on."""
+    return [
+        list(Article.objects.order_by("pk").values()),
+        list(Block.objects.order_by("pk").values()),
+        list(ImageCredit.objects.order_by("pk").values()),
+        list(Comment.objects.order_by("pk").values()),
+        list(ReplyRef.objects.order_by("pk").values()),
+    ]
+
+
+@pytest.fixture
+def imported(db) -> str:
+    return run(str(WXR_12))
+
+
+@pytest.fixture
+def defence(imported) -> Article:
+    return Article.objects.get(import_ref="wp:blog.example.jp:10")
+
+
+def by_ref(article: Article) -> dict[str, Comment]:
+    return {c.import_ref: c for c in article.comments.all()}
+
+
+def test_published_posts_and_pages_become_articles(defence):
+    assert set(Article.objects.values_list("slug", flat=True)) == {
+        "防衛費-増額",
+        "about",
+        "scheduled",
+    }
+    assert defence.title == "防衛費の増額について & 議論"
+    assert defence.source_url == "https://blog.example.jp/2024/01/defence/"
+    assert defence.lead == "防衛費をめぐる議論の要約。"
+    assert defence.published_at.isoformat() == "2024-01-02T03:04:05+00:00"
+    assert defence.comments_open
+    assert not Article.objects.get(slug="about").comments_open
+
+
+def test_the_body_becomes_blocks_with_image_credits(defence):
+    blocks = [(b.kind, b.text) for b in defence.blocks.order_by("position")]
+    assert blocks == [
+        ("paragraph", "最初の段落です。報告書 (https://example.org/report)を参照。"),
+        ("heading", "見出し"),
+        ("paragraph", "CDATA can hold ]]> when split across sections."),
+        ("list", "一つ目\n二つ目"),
+        ("numbered", "first\nsecond"),
+        ("quote", "引用文です。"),
+        ("paragraph", "Plain text paragraph one."),
+        ("paragraph", "Plain text paragraph two with Ελληνικά and 😀."),
+    ]
+    credits = list(defence.image_credits.values_list("after_paragraph", "source"))
+    assert credits == [(6, "共同通信"), (6, "Jane Doe / Reuters")]
+    assert not Block.objects.filter(text__contains="alert").exists()
+
+
+def test_scheduled_post_waits_for_its_time(imported):
+    scheduled = Article.objects.get(slug="scheduled")
+    assert not scheduled.is_public()
+    assert not Article.objects.published().filter(pk=scheduled.pk).exists()
+    assert scheduled.published_at.year == 2099
+
+
+def test_nothing_private_becomes_public(imported, client):
+    stored = str(snapshot())
+    for word in PRIVATE_WORDS:
+        assert word not in stored
+    assert "@example.com" not in stored
+    assert "203.0.113.9" not in stored
+    assert "2001:db8::1" not in stored
+    pages = [client.get("/"), *(client.get(a.get_absolute_url()) for a in Article.objects.all())]
+    for response in pages:
+        html = response.content.decode()
+        for word in (*PRIVATE_WORDS, "SCHEDULEDWORD", "@example.com", "承認待ちのコメント"):
+            assert word not in html
+
+
+def test_comments_keep_their_tree_numbers_names_and_times(defence):
+    comments = by_ref(defence)
+    assert {ref: c.number for ref, c in comments.items()} == {
+        "wp:101": 1,
+        "wp:102": 2,
+        "wp:103": 3,
+        "wp:108": 4,
+        "wp:104": 5,
+    }
+    assert comments["wp:104"].parent == comments["wp:102"]
+    assert comments["wp:102"].parent == comments["wp:101"]
+    assert comments["wp:101"].parent is None
+    assert comments["wp:108"].parent is None  # its parent was spam: kept as a thread
+    assert comments["wp:104"].level == 2
+    assert comments["wp:103"].status == Comment.Status.PENDING
+    assert comments["wp:101"].status == Comment.Status.PUBLISHED
+    assert comments["wp:102"].author_name == "花子"
+    assert comments["wp:102"].created_at.isoformat() == "2024-01-02T03:20:00+00:00"
+    assert comments["wp:102"].ip_hash == ip_hash("2001:db8::1")
+    assert comments["wp:108"].ip_hash == ""
+    assert defence.comments.count() == 5
+    defence.refresh_from_db()
+    assert defence.last_comment_number == 5
+
+
+def test_comment_html_becomes_plain_text(defence):
+    assert by_ref(defence)["wp:101"].body == (
+        "最初のコメント&感想。\n\n二段落目\n改行 リンク (https://example.org/x)\n\n"
+        "> 引用された文\n\n返事 <b> 強調 😀 bidi"
+    )
+    assert by_ref(defence)["wp:102"].body == "返信です\n二行目\n\n段落"
+    html = by_ref(defence)["wp:101"].body_html
+    assert "&lt;b&gt;" in html
+    assert '<span class="quote">' in html
+
+
+def test_summary_counts_what_was_left_out(imported):
+    for line in (
+        "articles created: 3",
+        "comments published: 4",
+        "comments pending: 1",
+        "pingbacks left out: 1",
+        "spam comments left out: 1",
+        "trash comments left out: 1",
+        "skipped: draft posts: 1",
+        "skipped: password-protected posts: 1",
+        "skipped: private posts: 1",
+        "skipped: pending posts: 1",
+        "skipped: attachment items: 1",
+        "replies whose parent is missing, kept as threads: 1",
+        "wp:108 replies to missing wp:105",
+    ):
+        assert line in imported
+
+
+def test_importing_again_changes_nothing(imported):
+    before = snapshot()
+    out = run(str(WXR_12))
+    assert snapshot() == before
+    assert "articles unchanged: 3" in out
+    assert "comments unchanged: 5" in out
+
+
+def test_a_newer_export_updates_and_adds_and_leaves_readers_comments(defence):
+    reader = services.comment_create(
+        article=defence, parent=by_ref(defence)["wp:101"], body="ここで書いた返信"
+    )
+    reader_before = Comment.objects.filter(pk=reader.pk).values().get()
+    out = run(str(WXR_11_NEWER))  # WXR 1.1, http:// namespace: the same site
+    assert "articles updated: 1" in out
+    assert "articles unchanged: 2" in out
+    comments = by_ref(defence)
+    assert comments["wp:102"].body.startswith("返信です(編集済み)")
+    assert comments["wp:109"].parent == comments["wp:101"]
+    assert comments["wp:109"].number == 7  # after the reader's 6
+    assert comments["wp:110"].parent is None
+    assert comments["wp:110"].number == 8
+    # Replies in posting order: the imported 102, the reader's, then the newly imported 109.
+    first = comments["wp:101"]
+    assert [c.pk for c in first.get_children()] == [
+        comments["wp:102"].pk,
+        reader.pk,
+        comments["wp:109"].pk,
+    ]
+    reader_after = Comment.objects.filter(pk=reader.pk).values().get()
+    for name in ("body", "author_name", "status", "number", "parent_id", "created_at"):
+        assert reader_after[name] == reader_before[name]
+    assert ReplyRef.objects.filter(source=comments["wp:109"], target_number=1).exists()
+    defence.refresh_from_db()
+    assert defence.lead == "防衛費をめぐる議論の新しい要約。"
+    assert defence.last_comment_number == 8
+    before = snapshot()
+    run(str(WXR_11_NEWER))
+    assert snapshot() == before
+
+
+def test_a_moderators_decision_survives_a_reimport(defence):
+    comment = by_ref(defence)["wp:101"]
+    services.comment_set_status(comment=comment, status=Comment.Status.REMOVED, moderator=None)
+    run(str(WXR_12))
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.REMOVED
+
+
+def test_a_post_made_private_there_becomes_a_draft_here(defence, tmp_path):
+    changed = tmp_path / "export.xml"
+    text = WXR_12.read_text(encoding="utf-8")
+    changed.write_text(text.replace("<![CDATA[publish]]>", "<![CDATA[private]]>", 1), "utf-8")
+    run(str(changed))
+    defence.refresh_from_db()
+    assert defence.status == Article.Status.DRAFT
+
+
+def test_dry_run_writes_nothing(db):
+    out = StringIO()
+    call_command("import_wordpress", str(WXR_12), "--dry-run", stdout=out)
+    assert "dry run" in out.getvalue()
+    assert "articles created: 3" in out.getvalue()
+    assert not Article.objects.exists()
+    assert not Comment.objects.exists()
+
+
+def test_a_malformed_file_says_where_and_writes_nothing(db):
+    with pytest.raises(CommandError) as error:
+        call_command("import_wordpress", str(DATA / "malformed.xml"), stdout=StringIO())
+    assert str(error.value) == f"{DATA / 'malformed.xml'}:17:26: mismatched tag"
+    assert not Article.objects.exists()
+
+
+def test_an_entity_bomb_is_refused(db):
+    with pytest.raises(CommandError, match=r"entity-bomb\.xml: refused"):
+        call_command("import_wordpress", str(DATA / "entity-bomb.xml"), stdout=StringIO())
+    assert not Article.objects.exists()
+
+
+def test_a_file_that_is_not_wxr_is_refused(db, tmp_path):
+    path = tmp_path / "feed.xml"
+    path.write_text("<rss><channel><item><title>x</title></item></channel></rss>")
+    with pytest.raises(CommandError, match="not a WordPress export"):
+        call_command("import_wordpress", str(path), stdout=StringIO())
+
+
+def test_deep_reply_chains_in_any_order(db, tmp_path):
+    """A chain 300 deep, written in the file from the deepest reply up."""
+    depth = 300
+    comments = "".join(
+        f"<wp:comment><wp:comment_id>{n}</wp:comment_id>"
+        f"<wp:comment_date_gmt>2024-01-01 00:{n // 60:02}:{n % 60:02}</wp:comment_date_gmt>"
+        f"<wp:comment_content>reply {n}</wp:comment_content>"
+        f"<wp:comment_approved>1</wp:comment_approved>"
+        f"<wp:comment_parent>{n - 1}</wp:comment_parent></wp:comment>"
+        for n in range(depth, 0, -1)
+    )
+    path = tmp_path / "deep.xml"
+    path.write_text(_wxr(_item(1, comments)), encoding="utf-8")
+    run(str(path))
+    chain = list(Comment.objects.order_by("lft"))
+    assert [c.number for c in chain] == list(range(1, depth + 1))
+    assert [c.level for c in chain] == list(range(depth))
+    assert chain[-1].rght == depth + 1
+
+
+def test_reply_loops_are_broken_and_reported(db, tmp_path):
+    comments = "".join(
+        f"<wp:comment><wp:comment_id>{n}</wp:comment_id>"
+        f"<wp:comment_date_gmt>2024-01-01 00:00:0{n}</wp:comment_date_gmt>"
+        f"<wp:comment_content>c{n}</wp:comment_content><wp:comment_approved>1"
+        f"</wp:comment_approved><wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"
+        for n, parent in ((1, 2), (2, 1), (3, 0))
+    )
+    path = tmp_path / "loop.xml"
+    path.write_text(_wxr(_item(1, comments)), encoding="utf-8")
+    out = run(str(path))
+    assert Comment.objects.count() == 3
+    assert "in a loop of replies" in out
+
+
+@pytest.mark.postgresql
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_import_holds_the_new_tree_lock(db):
+    """On PostgreSQL the bulk write takes the same advisory lock as a reader's new thread."""
+    from articles.locking import ADVISORY_NAMESPACE, NEW_TREE
+
+    seen = []
+
+    def look(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "pg_advisory_xact_lock" in sql:
+            seen.append(tuple(params))
+        return result
+
+    with connection.execute_wrapper(look):
+        run(str(WXR_12))
+    assert (ADVISORY_NAMESPACE, NEW_TREE) in seen
+
+
+def test_the_parser_keeps_memory_bounded(tmp_path):
+    """Ten times the posts, about the same peak: items are dropped once read."""
+
+    def peak(posts: int) -> int:
+        path = tmp_path / f"{posts}.xml"
+        comment = (
+            "<wp:comment><wp:comment_id>1</wp:comment_id><wp:comment_content>"
+            + "x" * 500
+            + "</wp:comment_content></wp:comment>"
+        )
+        with path.open("w", encoding="utf-8") as file:
+            file.write(_wxr("")[: -len("</channel></rss>")])
+            for n in range(posts):
+                file.write(_item(n + 1, comment * 5))
+            file.write("</channel></rss>")
+        tracemalloc.start()
+        count = sum(1 for _ in read_wxr(path))
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert count == posts
+        return top
+
+    small, large = peak(200), peak(2000)
+    assert large < small * 2
+
+
+def test_comment_html_conversion():
+    assert text_from_html("a<br>b<br/>c") == "a\nb\nc"
+    assert text_from_html("<p>one</p><p>two</p>") == "one\n\ntwo"
+    assert text_from_html("<blockquote><p>q1</p><p>q2</p></blockquote>reply") == (
+        "> q1\n>\n> q2\n\nreply"
+    )
+    assert text_from_html('<a href="https://x.example/">https://x.example/</a>') == (
+        "https://x.example/"
+    )
+    assert text_from_html('<a href="javascript:alert(1)">click</a>') == "click"
+    assert (
+        text_from_html("&lt;script&gt; &amp;&#8230; <script>bad()</script>ok") == "<script> &… ok"
+    )
+    assert body_from_html("").blocks == []
+
+
+def test_a_link_element_outside_cdata_is_read(db, tmp_path):
+    path = tmp_path / "plain.xml"
+    path.write_text(_wxr(_item(7, "")), encoding="utf-8")
+    with pytest.raises(ImportFileError):
+        list(read_wxr(tmp_path / "missing.xml"))
+    run(str(path))
+    assert Article.objects.get().source_url == "https://t.example/7/"
+
+
+def _item(post_id: int, comments: str) -> str:
+    return (
+        f"<item><title>Post {post_id}</title><link>https://t.example/{post_id}/</link>"
+        f"<wp:post_id>{post_id}</wp:post_id><wp:post_date_gmt>2024-01-01 00:00:00"
+        f"</wp:post_date_gmt><wp:post_name>p{post_id}</wp:post_name>"
+        f"<wp:status>publish</wp:status><wp:post_type>post</wp:post_type>{comments}</item>"
+    )
+
+
+def _wxr(items: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        "<channel><wp:wxr_version>1.2</wp:wxr_version>"
+        "<wp:base_site_url>https://t.example</wp:base_site_url>"
+        f"{items}</channel></rss>"
+    )
