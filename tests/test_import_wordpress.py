@@ -379,3 +379,58 @@ def _wxr(items: str) -> str:
         "<wp:base_site_url>https://t.example</wp:base_site_url>"
         f"{items}</channel></rss>"
     )
+
+
+def _content(article: Article) -> tuple:
+    numbers = dict(article.comments.values_list("pk", "number"))
+    # WXR gives times to the second.
+    comments = sorted(
+        (
+            c.number,
+            numbers.get(c.parent_id),
+            c.body,
+            c.author_name,
+            c.created_at.replace(microsecond=0),
+            c.status,
+        )
+        for c in article.comments.all()
+    )
+    blocks = list(article.blocks.order_by("position").values_list("kind", "text"))
+    fields = (article.title, article.slug, article.lead, article.published_at)
+    return (*fields, article.comments_open, blocks, comments)
+
+
+def test_export_then_import_gives_the_same_articles_and_trees(defence, tmp_path):
+    run(str(WXR_11_NEWER))
+    first = by_ref(defence)["wp:101"]
+    services.comment_create(article=defence, parent=first, body="読者の返信\n<b>タグ</b> & >>1")
+    services.comment_create(
+        article=defence, body="保留", status=Comment.Status.PENDING, author_name="名前"
+    )
+    before = {a.slug: _content(a) for a in Article.objects.all()}
+    path = tmp_path / "export.xml"
+    call_command("export_wordpress", "--output", str(path), "--site-url", "https://forum.example")
+    exported = path.read_text(encoding="utf-8")
+    assert "@example.com" not in exported
+    assert "wp:comment_author_IP><![CDATA[]]>" in exported
+    Article.objects.all().delete()
+    run(str(path))
+    after = {a.slug: _content(a) for a in Article.objects.all()}
+    assert after.keys() == before.keys()
+    for slug, content in before.items():
+        for was, now in zip(content, after[slug], strict=True):
+            assert now == was
+    assert Article.objects.get(slug="about").source_url == "https://forum.example/articles/about/"
+
+
+def test_export_leaves_drafts_out_and_streams_to_stdout(imported):
+    Article.objects.create(title="下書き DRAFTARTICLE", slug="draft", status=Article.Status.DRAFT)
+    out = StringIO()
+    call_command("export_wordpress", "--article", "about", stdout=out)
+    assert "About page." in out.getvalue()
+    assert "防衛費" not in out.getvalue()
+    out = StringIO()
+    call_command("export_wordpress", stdout=out)
+    assert "DRAFTARTICLE" not in out.getvalue()
+    with pytest.raises(CommandError, match="draft"):
+        call_command("export_wordpress", "--article", "draft", stdout=StringIO())
