@@ -114,11 +114,7 @@ def write_article(
     with transaction.atomic():
         article = Article.objects.filter(import_ref=data.ref).first()
         if article is None and data.match_source_url and data.source_url:
-            article = (
-                Article.objects.filter(source_url=data.source_url, import_ref__isnull=True)
-                .order_by("pk")
-                .first()
-            )
+            article = Article.objects.filter(source_url=data.source_url).order_by("pk").first()
         comments = sorted(comments, key=lambda c: (c.created_at, c.sort_key))
         if article is None:
             article = _create_article(data)
@@ -164,16 +160,17 @@ def _create_article(data: ArticleData) -> Article:
 
 
 def _update_article(article: Article, data: ArticleData) -> bool:
+    if data.body is None:
+        # The import knows only the thread (Disqus): the article is the site's own, or was made
+        # from the thread; it is only linked to the thread, for the next import to find.
+        if article.import_ref is None:
+            article.import_ref = data.ref
+            article.save(update_fields=["import_ref"])
+            return True
+        return False
     fields = _article_fields(data)
     if data.published_at is None:
         del fields["published_at"]
-    if not data.match_source_url or article.import_ref is not None:
-        pass
-    else:
-        # Found by its URL (Disqus): an article of this site, which the import only links up.
-        article.import_ref = data.ref
-        article.save(update_fields=["import_ref"])
-        return True
     changed = [name for name, value in fields.items() if getattr(article, name) != value]
     for name in changed:
         setattr(article, name, fields[name])

@@ -1,0 +1,119 @@
+"""Import a Disqus export's threads and comments: ``python manage.py import_disqus FILE...``.
+
+Each thread becomes an article, matched to one already here by its URL (``source_url``) or
+created; its posts keep their replies. Deleted posts become the removed placeholder (their replies
+stay), spam is left out, posts of a thread not in the file and threads with no posts are reported
+and skipped. Running it again changes nothing; each thread is written in one transaction, and a
+malformed file stops the run before anything of it is written.
+"""
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from tqdm import tqdm
+
+from articles.abuse.addresses import ip_hash
+from articles.importers.disqus import DisqusPost, DisqusThread, read_disqus
+from articles.importers.html import plain_text, text_from_html
+from articles.importers.writer import (
+    ArticleData,
+    CommentData,
+    Summary,
+    clean_body,
+    clean_name,
+    write_article,
+)
+from articles.importers.wxr import ImportFileError
+from articles.management.commands.import_wordpress import print_summary
+from articles.models import Comment
+
+# A deleted post's text is never shown (readers see the removed placeholder); this stands in
+# where Disqus kept none, as a comment cannot be empty.
+DELETED_TEXT = "[deleted on Disqus]"
+
+
+def _comment(post: DisqusPost, thread: DisqusThread, summary: Summary) -> CommentData | None:
+    if post.spam:
+        summary.counts["spam comments left out"] += 1
+        return None
+    try:
+        body = clean_body(text_from_html(post.message), summary)
+        name = clean_name(plain_text(post.author))
+    except ValidationError:
+        body, name = "", ""
+    status = Comment.Status.PUBLISHED
+    if post.deleted:
+        status = Comment.Status.REMOVED
+        body = body or DELETED_TEXT
+    if not body:
+        summary.counts["empty comments left out"] += 1
+        return None
+    return CommentData(
+        ref=f"disqus:{post.id}",
+        parent_ref=f"disqus:{post.parent_id}" if post.parent_id else None,
+        body=body,
+        author_name=name,
+        created_at=post.created_at or thread.created_at or timezone.now(),
+        status=status,
+        ip_hash=ip_hash(post.ip) if post.ip else "",
+        sort_key=(int(post.id) if post.id.isdigit() else 0,),
+    )
+
+
+class Command(BaseCommand):
+    help = "Import threads and comments from Disqus export files."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="+", help="Disqus XML exports")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="print the summary; write nothing"
+        )
+
+    def handle(self, *args, files: list[str], dry_run: bool, **options) -> None:
+        summary = Summary()
+        for name in files:
+            path = Path(name)
+            try:
+                with tqdm(
+                    total=path.stat().st_size if path.exists() else 0,
+                    unit="B",
+                    unit_scale=True,
+                    desc=path.name,
+                    disable=not self.stderr.isatty(),
+                    file=self.stderr._out,
+                ) as bar:
+                    export = read_disqus(path, progress=lambda at: bar.update(at - bar.n))
+            except ImportFileError as error:
+                raise CommandError(str(error)) from error
+            for thread_id in sorted(set(export.posts) - set(export.threads)):
+                posts = export.posts[thread_id]
+                summary.counts["comments of a missing thread skipped"] += len(posts)
+                summary.notes.append(
+                    f"{path}: {len(posts)} posts of thread {thread_id or '(none)'}, which is not "
+                    "in the file, were skipped"
+                )
+            for thread in export.threads.values():
+                posts = export.posts.get(thread.id, [])
+                if thread.deleted:
+                    summary.counts["deleted threads skipped"] += 1
+                    continue
+                comments = [c for p in posts if (c := _comment(p, thread, summary))]
+                if not comments:
+                    summary.counts["empty threads skipped"] += 1
+                    summary.notes.append(f"{path}: thread {thread.id} ({thread.link}) is empty")
+                    continue
+                data = ArticleData(
+                    ref=f"disqus:{thread.id}",
+                    title=plain_text(thread.title) or thread.link,
+                    source_url=thread.link
+                    if thread.link.startswith(("http://", "https://"))
+                    else "",
+                    published_at=thread.created_at,
+                    comments_open=not thread.closed,
+                    match_source_url=True,
+                )
+                _article, done = write_article(data, comments, dry_run=dry_run)
+                summary.add(done)
+        print_summary(self, summary, dry_run=dry_run)

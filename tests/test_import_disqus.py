@@ -1,0 +1,106 @@
+"""import_disqus: a Disqus export (tests/data/disqus.xml) as threads on articles."""
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from articles.abuse.addresses import ip_hash
+from articles.integrity import find_tree_problems
+from articles.models import Article, Comment
+
+DISQUS = Path(__file__).parent / "data" / "disqus.xml"
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("import_disqus", *args, stdout=out, stderr=out)
+    assert find_tree_problems() == {}
+    return out.getvalue()
+
+
+@pytest.fixture
+def existing(db) -> Article:
+    return Article.objects.create(
+        title="サイトの記事",
+        slug="existing",
+        lead="もとのリード",
+        source_url="https://news.example.jp/articles/existing/",
+    )
+
+
+@pytest.fixture
+def imported(existing) -> str:
+    return run(str(DISQUS))
+
+
+def comments(article: Article) -> dict[str, Comment]:
+    return {c.import_ref: c for c in article.comments.all()}
+
+
+def test_threads_are_matched_by_url_or_created(existing, imported):
+    existing.refresh_from_db()
+    assert existing.title == "サイトの記事"
+    assert existing.lead == "もとのリード"
+    assert existing.import_ref == "disqus:5001"
+    created = Article.objects.get(import_ref="disqus:5002")
+    assert created.title == "新しいスレッド & 記事"
+    assert created.source_url == "https://news.example.jp/articles/new-one/"
+    assert not created.comments_open
+    assert Article.objects.count() == 2  # the empty thread is skipped
+
+
+def test_posts_keep_their_replies_and_deleted_ones_become_removed(existing, imported):
+    found = comments(existing)
+    assert set(found) == {"disqus:9001", "disqus:9002", "disqus:9003"}
+    assert found["disqus:9002"].parent == found["disqus:9001"]
+    assert found["disqus:9003"].parent == found["disqus:9002"]
+    assert found["disqus:9002"].status == Comment.Status.REMOVED
+    assert [found[f"disqus:900{n}"].number for n in (1, 2, 3)] == [1, 2, 3]
+    assert found["disqus:9001"].body == "最初の投稿です。\n二行目 😀"
+    assert found["disqus:9001"].author_name == "Alice"
+    assert found["disqus:9001"].created_at.isoformat() == "2021-03-04T06:00:00+00:00"
+    assert found["disqus:9001"].ip_hash == ip_hash("198.51.100.1")
+    new = Article.objects.get(import_ref="disqus:5002")
+    assert comments(new)["disqus:9005"].body == "> 引用\n\n新しい記事へのコメント"
+
+
+def test_summary_reports_spam_orphans_and_empty_threads(imported):
+    assert "spam comments left out: 1" in imported
+    assert "comments of a missing thread skipped: 1" in imported
+    assert "empty threads skipped: 1" in imported
+    assert "thread 7777" in imported
+
+
+def test_nothing_private_reaches_the_page(existing, imported, client):
+    html = client.get(existing.get_absolute_url()).content.decode()
+    assert "最初の投稿です。" in html
+    for word in ("DELETEDWORD", "SPAMWORD", "ORPHANWORD", "@example.com"):
+        assert word not in html
+    assert not Comment.objects.filter(body__contains="SPAMWORD").exists()
+
+
+def test_importing_again_changes_nothing(imported):
+    before = list(Comment.objects.order_by("pk").values())
+    articles = list(Article.objects.order_by("pk").values())
+    out = run(str(DISQUS))
+    assert list(Comment.objects.order_by("pk").values()) == before
+    assert list(Article.objects.order_by("pk").values()) == articles
+    assert "articles unchanged: 2" in out
+
+
+def test_a_malformed_export_says_where(db, tmp_path):
+    path = tmp_path / "bad.xml"
+    path.write_text('<disqus xmlns="http://disqus.com">\n<thread>\n</disqus>')
+    with pytest.raises(CommandError, match=r"bad\.xml:3:3: mismatched tag"):
+        call_command("import_disqus", str(path), stdout=StringIO())
+
+
+def test_dry_run_writes_nothing(existing):
+    out = StringIO()
+    call_command("import_disqus", str(DISQUS), "--dry-run", stdout=out)
+    assert "dry run" in out.getvalue()
+    assert not Comment.objects.exists()
+    existing.refresh_from_db()
+    assert existing.import_ref is None
