@@ -136,43 +136,39 @@ def _item(article: Article, site_url: str) -> str:
             f"{cdata(section.name)}</category>"
         )
     # Parents before their replies (WordPress's importer needs them so): in tree order.
-    comments = (
-        article.comments.select_related("user")
-        .order_by("tree_id", "lft")
-        .only(
-            "pk",
-            "parent_id",
-            "author_name",
-            "user__username",
-            "created_at",
-            "body",
-            "status",
-            "number",
-        )
+    comments = article.comments.order_by("tree_id", "lft").values_list(
+        "pk", "parent_id", "author_name", "user__username", "created_at", "body", "status"
     )
-    for comment in comments.iterator(chunk_size=2000):
-        parts.append(_comment(comment))
+    for row in comments.iterator(chunk_size=2000):
+        parts.append(_comment(*row))
     parts.append("</item>\n")
     return "\n".join(parts)
 
 
-def _comment(comment: Comment) -> str:
-    name = comment.author_name or (comment.user.get_username() if comment.user_id else "")
-    body = html_text(comment.body)
+def _comment(
+    pk: int,
+    parent_id: int | None,
+    author_name: str,
+    username: str | None,
+    created_at: datetime,
+    body: str,
+    status: str,
+) -> str:
+    name = author_name or username or ""
     return "\n".join(
         [
             "<wp:comment>",
-            _element("wp:comment_id", str(comment.pk), raw=True),
+            _element("wp:comment_id", str(pk), raw=True),
             _element("wp:comment_author", name),
             _element("wp:comment_author_email", ""),
             _element("wp:comment_author_url", ""),
             _element("wp:comment_author_IP", ""),
-            _element("wp:comment_date", _local(comment.created_at)),
-            _element("wp:comment_date_gmt", _gmt(comment.created_at)),
-            _element("wp:comment_content", body),
-            _element("wp:comment_approved", _STATUS[comment.status]),
+            _element("wp:comment_date", _local(created_at)),
+            _element("wp:comment_date_gmt", _gmt(created_at)),
+            _element("wp:comment_content", html_text(body)),
+            _element("wp:comment_approved", _STATUS[status]),
             _element("wp:comment_type", "comment"),
-            _element("wp:comment_parent", str(comment.parent_id or 0), raw=True),
+            _element("wp:comment_parent", str(parent_id or 0), raw=True),
             _element("wp:comment_user_id", "0", raw=True),
             "</wp:comment>",
         ]
