@@ -51,6 +51,9 @@ class LatestArticlesFeed(Feed):
     def item_pubdate(self, item: Article):
         return item.published_at
 
+    def item_updateddate(self, item: Article):
+        return item.published_at  # Atom requires it of every entry; Django writes it if given
+
     def item_author_name(self, item: Article) -> str | None:
         if item.author is None:
             return None
@@ -66,10 +69,7 @@ class _CommentsFeed(Feed):
         return gettext("Forum")
 
     def item_title(self, item: Comment) -> str:
-        return gettext("#%(number)d %(name)s") % {
-            "number": item.number,
-            "name": item.author_name or gettext("Anonymous"),
-        }
+        return f"#{item.number} {self.item_author_name(item)}"
 
     def item_description(self, item: Comment) -> str:
         # Atom's summary is HTML: the reader's text escaped, as the page shows it.
@@ -79,6 +79,9 @@ class _CommentsFeed(Feed):
         return f"{item.article.get_absolute_url()}c/{item.number}/"
 
     def item_pubdate(self, item: Comment):
+        return item.created_at
+
+    def item_updateddate(self, item: Comment):
         return item.created_at
 
     def item_author_name(self, item: Comment) -> str:
@@ -124,7 +127,7 @@ class ThreadRepliesFeed(_CommentsFeed):
         return comment
 
     def title(self, obj: Comment) -> str:
-        return gettext("Replies to #%(number)d on %(title)s") % {
+        return gettext("Replies to #%(number)s on %(title)s") % {
             "number": obj.number,
             "title": obj.article.title,
         }
