@@ -119,7 +119,11 @@ def article_posting(
     comments: list[dict],
     comment_count: int,
 ) -> SafeString:
-    """The article page's JSON-LD: the article, its comment count and the comments shown."""
+    """The article page's JSON-LD: the article, its comment count and the comments shown.
+
+    ``comment_count`` is the figure the lists of articles show (its published comments); the
+    items are the published comments of the threads on this page, as deep as the page nests.
+    """
     url = request.build_absolute_uri(article.get_absolute_url())
     if article.author_id:
         author = _person(article.author.get_full_name() or article.author.get_username())

@@ -135,3 +135,14 @@ def test_feed_queries_do_not_grow_with_comments(
     with django_assert_max_num_queries(len(small_thread.captured_queries)):
         feed = atom(client.get("/articles/test-article/c/1/feed/"))
     assert len(titles(feed)) == 30
+
+
+def test_comment_feeds_follow_an_articles_old_slug(client, article, post):
+    post(article, "最初")
+    services.article_slug_change(article=article, slug="new-name")
+    response = client.get("/articles/test-article/feed/")
+    assert response.status_code == 301
+    assert response["Location"] == "/articles/new-name/feed/"
+    response = client.get("/articles/test-article/c/1/feed/")
+    assert response["Location"] == "/articles/new-name/c/1/feed/"
+    assert titles(atom(client.get("/articles/new-name/feed/"))) == ["#1 名無しさん"]
