@@ -4,10 +4,12 @@ import json
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from articles import services
-from articles.models import Article, Comment
+from articles import publishing, services
+from articles.models import Article, Comment, Image
 from articles.views import THREADS_PER_PAGE
+from tests.conftest import image_bytes
 
 
 def structured_data(html: str) -> dict:
@@ -165,3 +167,25 @@ def test_drafts_have_no_structured_data_nor_feeds(admin_client, db):
     html = admin_client.get(draft.get_absolute_url()).text
     assert "application/ld+json" not in html
     assert "/articles/draft/feed/" not in html
+
+
+def test_the_featured_image_is_in_the_previews_and_the_structured_data(
+    client, media_root, article, post
+):
+    upload = SimpleUploadedFile("tank.png", image_bytes(1200, 630), content_type="image/png")
+    image = publishing.image_save(
+        image=Image(file=upload, alt="戦車", source="Mil.ru", licence="CC BY 4.0"),
+        file_changed=True,
+    )
+    article.featured_image = image
+    article.save()
+    post(article, "最初")
+    absolute = f"http://testserver{image.src}"
+    html = client.get(article.get_absolute_url()).text
+    tags = meta(html)
+    assert tags["og:image"] == absolute
+    assert tags["og:image:alt"] == "戦車"
+    assert tags["twitter:card"] == "summary_large_image"
+    assert structured_data(html)["image"] == absolute
+    tags = meta(client.get(f"{article.get_absolute_url()}c/1/").text)
+    assert tags["og:image"] == absolute
