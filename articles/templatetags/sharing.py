@@ -11,8 +11,10 @@ OG_LOCALES = {"ja": "ja_JP", "en": "en_US"}
 
 @register.simple_tag(takes_context=True)
 def absolute_url(context: template.Context, path: str) -> str:
-    """The path (or a URL already absolute, as a storage may give) as an absolute URI."""
-    return context["request"].build_absolute_uri(path)
+    """The path (or a URL already absolute, as a storage may give) as an absolute URI; the path
+    as it is on a page rendered without its request (forum.errors' plain pages)."""
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 @register.simple_tag
