@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "mptt",
     "csp",
     "articles",
+    "search",
 ]
 
 MIDDLEWARE = [
