@@ -83,6 +83,8 @@ class BlockInline(admin.TabularInline):
     model = Block
     form = BlockForm
     extra = 1
+    # Searched by alt text, source or subject: a news site's images soon run into thousands.
+    autocomplete_fields = ("image",)
     ordering = ("position",)
     classes = ("blocks",)
 
@@ -145,8 +147,8 @@ class ArticleAdminForm(forms.ModelForm):
                     gettext("An article that has an address keeps one."), code="required"
                 )
             title = self.cleaned_data.get("title", "")
-            return unique_slug(slug_from_title(title), taken=self.instance._slug_taken)
-        if self.instance._slug_taken(slug):
+            return unique_slug(slug_from_title(title), taken=self.instance.slug_taken)
+        if self.instance.slug_taken(slug):
             raise ValidationError(
                 gettext("This slug is taken by another article, now or in the past."),
                 code="slug_taken",
@@ -181,6 +183,7 @@ class ArticleAdmin(admin.ModelAdmin):
         ),
     )
     inlines = (BlockInline, ImageCreditInline, LinkInline, ArticleRedirectInline)
+    autocomplete_fields = ("featured_image",)
     actions = ("close_comments", "reopen_comments")
 
     def get_readonly_fields(self, request, obj=None):

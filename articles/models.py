@@ -203,7 +203,7 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
-            self.slug = unique_slug(slug_from_title(self.title), taken=self._slug_taken)
+            self.slug = unique_slug(slug_from_title(self.title), taken=self.slug_taken)
         update_fields = kwargs.get("update_fields")
         if update_fields is None or update_fields:  # Django skips a save of no fields
             self.content_version = new_thread_version()
@@ -218,7 +218,7 @@ class Article(models.Model):
         """Whether readers see it: published, and its time has come."""
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
-    def _slug_taken(self, slug: str) -> bool:
+    def slug_taken(self, slug: str) -> bool:
         """Whether another article has this slug now, or had it (an old address of another)."""
         return (
             Article.objects.filter(slug=slug).exclude(pk=self.pk).exists()

@@ -24,7 +24,8 @@ def article_blocks_save(
 
     Blocks of the article not in either list keep their order, after the given ones.
     """
-    Article.objects.select_for_update().filter(pk=article.pk).first()  # one writer at a time
+    # One writer of the body at a time; posts (which share-lock the row) go on meanwhile.
+    Article.objects.select_for_update(no_key=True).filter(pk=article.pk).first()
     blocks = list(blocks)
     Block.objects.filter(article=article, pk__in=[b.pk for b in deleted if b.pk]).delete()
     given = {block.pk for block in blocks if block.pk}

@@ -531,7 +531,7 @@ def article_slug_change(*, article: Article, slug: str) -> Article:
         article = Article.objects.select_for_update().get(pk=article.pk)
         if slug == article.slug:
             return article
-        if article._slug_taken(slug):
+        if article.slug_taken(slug):
             raise ValidationError(
                 gettext("This slug is taken by another article, now or in the past."),
                 code="slug_taken",

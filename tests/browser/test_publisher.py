@@ -15,6 +15,13 @@ from .conftest import PHONE, new_page
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def choose_image(page, container, search: str) -> None:
+    """Pick an image in an autocomplete field (select2) by searching for it."""
+    container.locator(".select2-selection").click()
+    page.locator(".select2-search__field").fill(search)
+    page.locator(".select2-results__option", has_text=search).first.click()
+
+
 @pytest.fixture
 def operator(db) -> User:
     return User.objects.create_superuser("editor", password="editor-password-123")
@@ -51,7 +58,7 @@ def test_operator_writes_and_publishes_an_article_with_an_image(
     page.goto("/admin/articles/article/add/")
     page.locator("#id_title").fill("ロシア軍の攻撃ヘリ、インドへ輸出か")
     page.locator("#id_lead").fill("ロシアがインドにKa-52を売り込んでいる。")
-    page.locator("#id_featured_image").select_option(str(image.pk))
+    choose_image(page, page.locator(".field-featured_image"), "Ka-52")
     page.locator("#id_status").select_option("published")
     add_block = page.locator("#blocks-group .add-row a")
     rows = page.locator("#blocks-group tr.form-row:not(.empty-form)")
@@ -59,7 +66,7 @@ def test_operator_writes_and_publishes_an_article_with_an_image(
     rows.nth(0).locator("textarea").fill("ロシアはインドに攻撃ヘリの売り込みを続けている。")
     add_block.click()
     rows.nth(1).locator("select[name$='-kind']").select_option("image")
-    rows.nth(1).locator("select[name$='-image']").select_option(str(image.pk))
+    choose_image(page, rows.nth(1), "Ka-52")
     rows.nth(1).locator("textarea").fill("演習中のKa-52")
     add_block.click()
     rows.nth(2).locator("select[name$='-kind']").select_option("heading")
