@@ -74,8 +74,11 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-CREATE OR REPLACE TRIGGER search_article_sync AFTER INSERT OR DELETE OR UPDATE OF title, lead
+CREATE OR REPLACE TRIGGER search_article_sync AFTER INSERT OR DELETE
     ON {ARTICLE} FOR EACH ROW EXECUTE FUNCTION search_article_sync();
+CREATE OR REPLACE TRIGGER search_article_update AFTER UPDATE OF title, lead ON {ARTICLE}
+    FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.lead IS DISTINCT FROM NEW.lead)
+    EXECUTE FUNCTION search_article_sync();
 CREATE OR REPLACE TRIGGER search_block_sync AFTER INSERT OR DELETE OR UPDATE OF text, article_id
     ON {BLOCK} FOR EACH ROW EXECUTE FUNCTION search_article_sync();
 """
@@ -89,6 +92,7 @@ _POSTGRESQL_UNINSTALL = f"""
 DROP TRIGGER IF EXISTS search_comment_insert_delete ON {COMMENT};
 DROP TRIGGER IF EXISTS search_comment_update ON {COMMENT};
 DROP TRIGGER IF EXISTS search_article_sync ON {ARTICLE};
+DROP TRIGGER IF EXISTS search_article_update ON {ARTICLE};
 DROP TRIGGER IF EXISTS search_block_sync ON {BLOCK};
 DROP FUNCTION IF EXISTS search_article_sync();
 DROP FUNCTION IF EXISTS search_article_refresh(bigint);
@@ -156,7 +160,9 @@ _SQLITE_TRIGGERS = {
         f"AFTER INSERT ON {ARTICLE} BEGIN {_article_text('sqlite', 'a.id = NEW.id')} END"
     ),
     "search_article_au": (
-        f"AFTER UPDATE OF title, lead ON {ARTICLE} BEGIN {_article_refresh_sqlite('NEW.id')} END"
+        f"AFTER UPDATE OF title, lead ON {ARTICLE} "
+        f"WHEN OLD.title IS NOT NEW.title OR OLD.lead IS NOT NEW.lead "
+        f"BEGIN {_article_refresh_sqlite('NEW.id')} END"
     ),
     "search_article_ad": (
         f"AFTER DELETE ON {ARTICLE} BEGIN DELETE FROM {ARTICLE_TEXT} WHERE article_id = OLD.id; END"
@@ -259,6 +265,7 @@ EXPECTED_TRIGGERS = {
         "search_comment_insert_delete",
         "search_comment_update",
         "search_article_sync",
+        "search_article_update",
         "search_block_sync",
     },
     "sqlite": {

@@ -83,6 +83,11 @@ def articles(query: Query) -> QuerySet[Article]:
 
 def _normalised_with_offsets(text: str) -> tuple[str, list[int]]:
     """``text`` normalised character by character, with where each character came from."""
+    folded = normalize(text)
+    if len(folded) == len(text):
+        # The usual case (full-width ？ becomes ?, A becomes a): one character for one. Only
+        # where the marks go hangs on it, never what is shown or escaped.
+        return folded, list(range(len(text)))
     out, origin = [], []
     for i, char in enumerate(text):
         for folded in normalize(char):

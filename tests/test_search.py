@@ -349,3 +349,21 @@ def test_query_count_does_not_grow_with_results(
 def test_every_page_has_the_search_box(client, article):
     html = client.get(article.get_absolute_url()).content.decode()
     assert '<form class="site-search" action="/search/"' in html
+
+
+def test_saving_an_article_unchanged_leaves_its_index_row(article):
+    before = ArticleText.objects.get(pk=article.pk)
+    article.save()
+    with connection.cursor() as cursor:
+        # The row is the same one (not deleted and inserted again) when no text changed.
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT xmin::text FROM search_articletext WHERE article_id = %s", [article.pk]
+            )
+            version = cursor.fetchone()[0]
+            article.save()
+            cursor.execute(
+                "SELECT xmin::text FROM search_articletext WHERE article_id = %s", [article.pk]
+            )
+            assert cursor.fetchone()[0] == version
+    assert ArticleText.objects.get(pk=article.pk).text == before.text
