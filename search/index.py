@@ -37,6 +37,10 @@ _POSTGRESQL_INSTALL = f"""
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE OR REPLACE FUNCTION search_normalize(t text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT lower(normalize(t, NFKC)) $$;
+-- What the trigram indexes cover: every character doubled, so that a two-character term has
+-- trigrams too (search.query.doubled).
+CREATE OR REPLACE FUNCTION search_doubled(t text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT regexp_replace(t, '(.)', '\\1\\1', 'g') $$;
 
 CREATE OR REPLACE FUNCTION search_comment_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -84,9 +88,17 @@ CREATE OR REPLACE TRIGGER search_block_sync AFTER INSERT OR DELETE OR UPDATE OF 
 """
 
 _POSTGRESQL_INDEXES = {
-    f"{table}_trgm": f"CREATE INDEX {table}_trgm ON {table} USING gin (text gin_trgm_ops)"
+    f"{table}_trgm": (
+        f"CREATE INDEX {table}_trgm ON {table} USING gin (search_doubled(text) gin_trgm_ops)"
+    )
     for table in (COMMENT_TEXT, ARTICLE_TEXT)
 }
+
+_POSTGRESQL_DROP_INDEXES = f"""
+DROP INDEX IF EXISTS {COMMENT_TEXT}_trgm;
+DROP INDEX IF EXISTS {ARTICLE_TEXT}_trgm;
+DROP FUNCTION IF EXISTS search_doubled(text);
+"""
 
 _POSTGRESQL_UNINSTALL = f"""
 DROP TRIGGER IF EXISTS search_comment_insert_delete ON {COMMENT};
@@ -224,10 +236,13 @@ def install(connection) -> None:
                 cursor.execute(statement)
 
 
-def uninstall(connection) -> None:
+def uninstall(connection, *, indexes: bool = False) -> None:
+    """Drop the triggers (and with ``indexes`` the PostgreSQL indexes, which take long to build)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_POSTGRESQL_UNINSTALL)
+            if indexes:
+                cursor.execute(_POSTGRESQL_DROP_INDEXES)
         else:
             for statement in _sqlite_uninstall():
                 cursor.execute(statement)

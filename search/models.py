@@ -17,7 +17,7 @@ class CommentText(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        ordering = ("-created_at", "-comment")
+        ordering = ("-created_at", "-pk")
         indexes = [models.Index(fields=("-created_at",), name="search_commenttext_new_idx")]
 
     def __str__(self) -> str:
@@ -33,7 +33,7 @@ class ArticleText(models.Model):
     text = models.TextField()
 
     class Meta:
-        ordering = ("article",)
+        ordering = ("pk",)
 
     def __str__(self) -> str:
         return self.text[:60]

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import F, Func, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.html import escape
@@ -17,8 +17,19 @@ from .index import normalize
 MAX_QUERY_LENGTH = 100
 MAX_TERMS = 10
 # The trigram indexes (pg_trgm, FTS5's trigram tokenizer) answer terms of three characters or
-# more; shorter terms are matched by LIKE over the rows the longer terms leave, or all rows.
+# more. On PostgreSQL the index is over the text with every character doubled (search.index),
+# where a term of two characters or more is found as itself doubled: see doubled().
 TRIGRAM = 3
+
+
+def doubled(text: str) -> str:
+    """Every character twice: 中国 → 中中国国.
+
+    A term occurs in a text exactly when the term doubled occurs in the text doubled (at an odd
+    offset it could only meet a run of one repeated character, which holds the term as well),
+    and a doubled two-character term has trigrams (中中国, 中国国): the index narrows it.
+    """
+    return "".join(char * 2 for char in text)
 
 
 @dataclass(frozen=True)
@@ -37,12 +48,21 @@ def _fts_phrases(terms: tuple[str, ...]) -> str:
 
 
 def _matching(queryset: QuerySet, terms: tuple[str, ...], fts_table: str) -> QuerySet:
+    vendor = connections[queryset.db].vendor
+    if vendor == "postgresql":
+        queryset = queryset.alias(
+            doubled_text=Func(
+                F("search_text__text"), function="search_doubled", output_field=TextField()
+            )
+        )
     for term in terms:
         # Django escapes %, _ and \ for "contains": every character is matched as itself.
-        queryset = queryset.filter(search_text__text__contains=term)
+        if vendor == "postgresql" and len(term) >= 2:
+            queryset = queryset.filter(doubled_text__contains=doubled(term))
+        else:
+            queryset = queryset.filter(search_text__text__contains=term)
     long_terms = tuple(term for term in terms if len(term) >= TRIGRAM)
-    if long_terms and connections[queryset.db].vendor == "sqlite":
-        # PostgreSQL's planner takes the trigram index for LIKE by itself; SQLite needs MATCH.
+    if long_terms and vendor == "sqlite":
         queryset = queryset.filter(
             pk__in=RawSQL(
                 f"SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH %s",

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F, Func, TextField
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from articles import moderation, services
 from articles.models import Article, Block, Comment
 from search import index
 from search.models import ArticleText, CommentText
-from search.query import Query, articles, comments, snippet
+from search.query import Query, articles, comments, doubled, snippet
 
 pytestmark = pytest.mark.django_db
 
@@ -367,3 +368,40 @@ def test_saving_an_article_unchanged_leaves_its_index_row(article):
             )
             assert cursor.fetchone()[0] == version
     assert ArticleText.objects.get(pk=article.pk).text == before.text
+
+
+def test_a_term_occurs_exactly_where_it_occurs_doubled():
+    import random
+
+    rng = random.Random(15)
+    for _ in range(5000):
+        text = "".join(rng.choice("ab中") for _ in range(rng.randint(0, 8)))
+        term = "".join(rng.choice("ab中") for _ in range(rng.randint(1, 4)))
+        assert (term in text) == (doubled(term) in doubled(text)), (term, text)
+
+
+@pytest.mark.parametrize("q", ["中国", "中国軍の", "s-400 北風"])
+def test_postgresql_answers_terms_of_two_characters_or_more_from_the_trigram_index(
+    article, post, q
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass of the suite")
+    post(article, "中国軍のs-400と北風")
+    query = comments(Query.parse(q))
+    # The condition the ORM writes for each term…
+    condition = 'search_doubled("search_commenttext"."text")::text LIKE'
+    assert str(query.query).count(condition) == len(Query.parse(q).terms)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: make the index the choice
+    doubled_text = Func(F("text"), function="search_doubled", output_field=TextField())
+    written = (
+        CommentText.objects.alias(d=doubled_text)
+        .filter(d__contains=doubled(q.split()[0]))
+        .order_by()
+        .values("pk")
+    )
+    assert condition in str(written.query)
+    plan = written.explain()
+    # …which the trigram index answers.
+    assert "search_commenttext_trgm" in plan
+    assert found(q) == ["中国軍のs-400と北風"]

@@ -11,7 +11,7 @@ def install(apps, schema_editor) -> None:
 def uninstall(apps, schema_editor) -> None:
     from search import index
 
-    index.uninstall(schema_editor.connection)
+    index.uninstall(schema_editor.connection, indexes=True)
 
 
 class Migration(migrations.Migration):
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ),
                 ("text", models.TextField()),
             ],
-            options={"ordering": ("article",)},
+            options={"ordering": ("pk",)},
         ),
         migrations.CreateModel(
             name="CommentText",
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ("created_at", models.DateTimeField()),
             ],
             options={
-                "ordering": ("-created_at", "-comment"),
+                "ordering": ("-created_at", "-pk"),
                 "indexes": [
                     models.Index(fields=["-created_at"], name="search_commenttext_new_idx")
                 ],
