@@ -16,8 +16,23 @@ COMMENT_TEXT, ARTICLE_TEXT = "search_commenttext", "search_articletext"
 
 
 def normalize(text: str) -> str:
-    """Text as the index holds it: NFKC (full-width ｓ－４００ is S-400) and lower case."""
+    """Text as searches compare it: NFKC (full-width ｓ－４００ is S-400) and lower case."""
     return unicodedata.normalize("NFKC", text).lower()
+
+
+def doubled(text: str) -> str:
+    """Every character twice: 中国 → 中中国国.
+
+    The index holds the normalised text doubled. A term occurs in a text exactly when the term
+    doubled occurs in the text doubled (at an odd offset it could only meet a run of one repeated
+    character, which holds the term as well), and a doubled two-character term has trigrams
+    (中中国, 中国国): the trigram indexes answer every term of two characters or more.
+    """
+    return "".join(char * 2 for char in text)
+
+
+def index_text(text: str) -> str:
+    return doubled(normalize(text))
 
 
 def register_sqlite_function(sender, connection, **kwargs) -> None:
@@ -28,19 +43,16 @@ def register_sqlite_function(sender, connection, **kwargs) -> None:
 
 
 def _normalize_or_none(text: str | None) -> str | None:
-    return None if text is None else normalize(text)
+    return None if text is None else index_text(text)
 
 
 # --- PostgreSQL: pg_trgm GIN indexes over the normalised text -------------------------------
 
 _POSTGRESQL_INSTALL = f"""
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE OR REPLACE FUNCTION search_normalize(t text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT lower(normalize(t, NFKC)) $$;
--- What the trigram indexes cover: every character doubled, so that a two-character term has
--- trigrams too (search.query.doubled).
-CREATE OR REPLACE FUNCTION search_doubled(t text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT regexp_replace(t, '(.)', '\\1\\1', 'g') $$;
+-- search.index.index_text: NFKC, lower case, every character doubled.
+CREATE OR REPLACE FUNCTION search_normalize(t text) RETURNS text LANGUAGE sql IMMUTABLE
+    PARALLEL SAFE AS $$ SELECT regexp_replace(lower(normalize(t, NFKC)), '(.)', '\\1\\1', 'g') $$;
 
 CREATE OR REPLACE FUNCTION search_comment_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -88,16 +100,13 @@ CREATE OR REPLACE TRIGGER search_block_sync AFTER INSERT OR DELETE OR UPDATE OF 
 """
 
 _POSTGRESQL_INDEXES = {
-    f"{table}_trgm": (
-        f"CREATE INDEX {table}_trgm ON {table} USING gin (search_doubled(text) gin_trgm_ops)"
-    )
+    f"{table}_trgm": (f"CREATE INDEX {table}_trgm ON {table} USING gin (text gin_trgm_ops)")
     for table in (COMMENT_TEXT, ARTICLE_TEXT)
 }
 
 _POSTGRESQL_DROP_INDEXES = f"""
 DROP INDEX IF EXISTS {COMMENT_TEXT}_trgm;
 DROP INDEX IF EXISTS {ARTICLE_TEXT}_trgm;
-DROP FUNCTION IF EXISTS search_doubled(text);
 """
 
 _POSTGRESQL_UNINSTALL = f"""
@@ -237,7 +246,7 @@ def install(connection) -> None:
 
 
 def uninstall(connection, *, indexes: bool = False) -> None:
-    """Drop the triggers (and with ``indexes`` the PostgreSQL indexes, which take long to build)."""
+    """Drop the triggers (and with ``indexes`` the PostgreSQL indexes, slow to build again)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_POSTGRESQL_UNINSTALL)

@@ -1,10 +1,12 @@
 """Searching: a reader's query in, querysets of what the public may see out."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connections
-from django.db.models import F, Func, QuerySet, TextField
+from django.db import connections, transaction
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.html import escape
@@ -12,24 +14,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, Comment
 
-from .index import normalize
+from .index import doubled, normalize
 
 MAX_QUERY_LENGTH = 100
 MAX_TERMS = 10
-# The trigram indexes (pg_trgm, FTS5's trigram tokenizer) answer terms of three characters or
-# more. On PostgreSQL the index is over the text with every character doubled (search.index),
-# where a term of two characters or more is found as itself doubled: see doubled().
+# The index holds the text doubled (search.index.doubled): a term of two characters or more is
+# three or more doubled, enough for the trigram indexes; a single character is matched by LIKE.
 TRIGRAM = 3
-
-
-def doubled(text: str) -> str:
-    """Every character twice: 中国 → 中中国国.
-
-    A term occurs in a text exactly when the term doubled occurs in the text doubled (at an odd
-    offset it could only meet a run of one repeated character, which holds the term as well),
-    and a doubled two-character term has trigrams (中中国, 中国国): the index narrows it.
-    """
-    return "".join(char * 2 for char in text)
 
 
 @dataclass(frozen=True)
@@ -48,28 +39,37 @@ def _fts_phrases(terms: tuple[str, ...]) -> str:
 
 
 def _matching(queryset: QuerySet, terms: tuple[str, ...], fts_table: str) -> QuerySet:
-    vendor = connections[queryset.db].vendor
-    if vendor == "postgresql":
-        queryset = queryset.alias(
-            doubled_text=Func(
-                F("search_text__text"), function="search_doubled", output_field=TextField()
-            )
-        )
     for term in terms:
         # Django escapes %, _ and \ for "contains": every character is matched as itself.
-        if vendor == "postgresql" and len(term) >= 2:
-            queryset = queryset.filter(doubled_text__contains=doubled(term))
-        else:
-            queryset = queryset.filter(search_text__text__contains=term)
-    long_terms = tuple(term for term in terms if len(term) >= TRIGRAM)
-    if long_terms and vendor == "sqlite":
+        # PostgreSQL's planner takes the trigram index for it by itself.
+        queryset = queryset.filter(search_text__text__contains=doubled(term))
+    indexed = tuple(doubled(term) for term in terms if len(doubled(term)) >= TRIGRAM)
+    if indexed and connections[queryset.db].vendor == "sqlite":
         queryset = queryset.filter(
             pk__in=RawSQL(
                 f"SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH %s",
-                [_fts_phrases(long_terms)],
+                [_fts_phrases(indexed)],
             )
         )
     return queryset
+
+
+@contextmanager
+def custom_plans(using: str = "default") -> Iterator[None]:
+    """Plan the searches inside for their own terms, never with a generic plan.
+
+    psycopg prepares a statement the forum repeats, and after five runs PostgreSQL may plan it
+    once for any terms: a plan that fetches every comment holding a common term and sorts them
+    all, seconds at scale, where walking the newest first stops after a page.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
 
 
 def comments(query: Query, *, article: Article | None = None) -> QuerySet[Comment]:

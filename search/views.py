@@ -6,7 +6,7 @@ from articles.models import Article
 from . import query as search
 from .forms import SearchForm
 
-COMMENTS_PER_PAGE = 20
+PAGE = 20
 ARTICLES_SHOWN = 10
 
 
@@ -20,20 +20,19 @@ def search_results(request: HttpRequest) -> HttpResponse:
     if query is not None:
         page_number = _page_number(request.GET.get("page"))
         # One row more than a page says whether there is a next page, without counting them all.
-        start = (page_number - 1) * COMMENTS_PER_PAGE
-        comments = list(
-            search.comments(query, article=article)[start : start + COMMENTS_PER_PAGE + 1]
-        )
+        start = (page_number - 1) * PAGE
+        with search.custom_plans():
+            comments = list(search.comments(query, article=article)[start : start + PAGE + 1])
+            found_articles = []
+            if article is None and page_number == 1:
+                found_articles = list(search.articles(query)[:ARTICLES_SHOWN])
         for comment in comments:
             comment.snippet = search.snippet(comment.body, query.terms)
-        found_articles = []
-        if article is None and page_number == 1:
-            found_articles = list(search.articles(query)[:ARTICLES_SHOWN])
         context |= {
-            "comments": comments[:COMMENTS_PER_PAGE],
+            "comments": comments[:PAGE],
             "articles": found_articles,
             "page_number": page_number,
-            "has_next": len(comments) > COMMENTS_PER_PAGE,
+            "has_next": len(comments) > PAGE,
         }
     return render(request, "search/search.html", context)
 

@@ -7,7 +7,6 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import F, Func, TextField
 from django.urls import reverse
 from django.utils import timezone
 
@@ -337,7 +336,9 @@ def test_query_count_does_not_grow_with_results(
 ):
     for i in range(3):
         post(article, f"数える {i}")
-    with django_assert_max_num_queries(4) as few:
+    # The comments and the articles; on PostgreSQL also SET LOCAL plan_cache_mode and, inside the
+    # test's transaction, a savepoint and its release.
+    with django_assert_max_num_queries(2 if connection.vendor == "sqlite" else 5) as few:
         client.get(reverse("search:search"), {"q": "数える"})
     for i in range(30):
         post(other_article if i % 2 else article, f"数える {i}")
@@ -389,16 +390,12 @@ def test_postgresql_answers_terms_of_two_characters_or_more_from_the_trigram_ind
     post(article, "中国軍のs-400と北風")
     query = comments(Query.parse(q))
     # The condition the ORM writes for each term…
-    condition = 'search_doubled("search_commenttext"."text")::text LIKE'
+    condition = '"search_commenttext"."text"::text LIKE'
     assert str(query.query).count(condition) == len(Query.parse(q).terms)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: make the index the choice
-    doubled_text = Func(F("text"), function="search_doubled", output_field=TextField())
     written = (
-        CommentText.objects.alias(d=doubled_text)
-        .filter(d__contains=doubled(q.split()[0]))
-        .order_by()
-        .values("pk")
+        CommentText.objects.filter(text__contains=doubled(q.split()[0])).order_by().values("pk")
     )
     assert condition in str(written.query)
     plan = written.explain()
