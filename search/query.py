@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -74,9 +73,7 @@ def custom_plans(using: str = "default") -> Iterator[None]:
 
 def comments(query: Query, *, article: Article | None = None) -> QuerySet[Comment]:
     """Published comments of public articles holding every term, newest first."""
-    found = Comment.objects.visible().filter(
-        article__status=Article.Status.PUBLISHED, article__published_at__lte=timezone.now()
-    )
+    found = Comment.objects.visible().filter(article__in=Article.objects.published())
     if article is not None:
         found = found.filter(article=article)
     return (
