@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "mptt",
     "csp",
     "articles",
+    "search",
 ]
 
 MIDDLEWARE = [

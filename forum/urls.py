@@ -26,6 +26,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
+    path("search/", include("search.urls")),
     path("", include("articles.urls")),
 ]
 
