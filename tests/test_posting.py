@@ -76,7 +76,7 @@ def test_an_edit_after_comments_were_closed_is_refused(author, url, article):
 
 
 def test_an_edit_over_the_rate_limit_is_refused(author, url, settings):
-    settings.FORUM_RATE_LIMITS = {"burst": (1, 3600)}  # the post itself used it up
+    settings.FORUM_RATE_LIMITS = {"hourly": (1, 3600)}  # the post itself used it up
     response = author.post(f"{url}c/1/edit/", form({"author_name": "太郎", "body": "書き換え"}))
     assert response.status_code == 429
     assert Comment.objects.get(number=1).body == "最初の文"
