@@ -331,7 +331,8 @@ class ImageCredit(models.Model):
     # An inline image stands after the block with this position (0: before the first one).
     after_paragraph = models.PositiveIntegerField(_("after paragraph"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=200)
-    licence = models.CharField(_("licence"), max_length=100)
+    # Empty for a credit an import found in an image's caption, which named no licence.
+    licence = models.CharField(_("licence"), max_length=100, blank=True)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
 
     class Meta:

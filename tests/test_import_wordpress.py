@@ -434,3 +434,16 @@ def test_export_leaves_drafts_out_and_streams_to_stdout(imported):
     assert "DRAFTARTICLE" not in out.getvalue()
     with pytest.raises(CommandError, match="draft"):
         call_command("export_wordpress", "--article", "draft", stdout=StringIO())
+
+
+def test_a_caption_credit_shows_without_a_licence(defence, client):
+    html = client.get(defence.get_absolute_url()).content.decode()
+    assert "共同通信</figcaption>" in html
+    assert "共同通信 /" not in html
+
+
+def test_imported_comments_are_found_by_search(defence, client):
+    if connection.vendor != "postgresql":
+        pytest.skip("the search index is kept by PostgreSQL triggers")
+    response = client.get("/search/", {"q": "二行目"})
+    assert "二行目" in response.content.decode()
