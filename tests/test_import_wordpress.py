@@ -447,3 +447,28 @@ def test_imported_comments_are_found_by_search(defence, client):
         pytest.skip("the search index is kept by PostgreSQL triggers")
     response = client.get("/search/", {"q": "二行目"})
     assert "二行目" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "namespace",
+    [
+        "http://wordpress.org/export/1.0/",
+        "https://wordpress.org/export/1.1/",
+        "https://wordpress.org/export/1.2/",
+    ],
+)
+def test_every_wxr_version_and_namespace_spelling_is_read(db, tmp_path, namespace):
+    path = tmp_path / "export.xml"
+    path.write_text(
+        _wxr(_item(3, "")).replace("http://wordpress.org/export/1.2/", namespace), "utf-8"
+    )
+    run(str(path))
+    assert Article.objects.get().title == "Post 3"
+
+
+def test_a_slug_taken_here_gets_a_number(db, tmp_path):
+    Article.objects.create(title="ここの記事", slug="p5")
+    path = tmp_path / "export.xml"
+    path.write_text(_wxr(_item(5, "")), "utf-8")
+    run(str(path))
+    assert Article.objects.get(import_ref="wp:t.example:5").slug == "p5-2"
