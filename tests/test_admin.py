@@ -9,7 +9,7 @@ from articles import locking, services
 from articles.integrity import find_tree_problems
 from articles.models import Ban, Comment, ModerationLog, Report
 
-from .conftest import grow_thread, numbered, tree_shape
+from .helpers import form, grow_thread, numbered, tree_shape
 
 CHANGELIST = "/admin/articles/comment/"
 
@@ -228,7 +228,6 @@ def test_removing_a_reported_comment_resolves_its_reports(moderator_client, mode
 
 
 def test_ban_action_records_a_ban_by_ip_hash_without_the_address(moderator_client, seeded, client):
-    from .conftest import form
 
     reader = type(client)(REMOTE_ADDR="203.0.113.9")
     reader.post(f"{seeded.get_absolute_url()}comment/", form({"body": "荒らし投稿"}))
@@ -330,7 +329,6 @@ def test_change_page_offers_the_lists_actions_and_confirms_them(moderator_client
 
 
 def test_change_page_ban_confirms_what_it_did(moderator_client, seeded, client):
-    from .conftest import form
 
     reader = type(client)(REMOTE_ADDR="203.0.113.7")
     reader.post(f"{seeded.get_absolute_url()}comment/", form({"body": "荒らし"}))
@@ -348,7 +346,6 @@ def test_change_page_ban_confirms_what_it_did(moderator_client, seeded, client):
 
 
 def test_ban_from_the_list_confirms_what_it_did(moderator_client, seeded, client):
-    from .conftest import form
 
     reader = type(client)(REMOTE_ADDR="203.0.113.8")
     reader.post(f"{seeded.get_absolute_url()}comment/", form({"body": "荒らし2"}))

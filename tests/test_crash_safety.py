@@ -15,7 +15,7 @@ from articles import services
 from articles.integrity import find_tree_problems
 from articles.models import Article, Comment
 
-from .conftest import test_database_url
+from .helpers import test_database_url
 
 # Posts replies, printing each one's number once comment_create has returned (committed); then
 # starts one more post and stops inside its tree write, after the rows were shifted to make room,

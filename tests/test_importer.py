@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from articles.integrity import find_tree_problems
 from articles.models import Article, Block, Comment, ImageCredit, Link
 
-from .conftest import SEED_NAME, tree_shape
+from .helpers import SEED_NAME, tree_shape
 
 
 def run(*args: str) -> str:

@@ -13,7 +13,7 @@ from django.utils.encoding import iri_to_uri
 from articles import publishing, services
 from articles.models import Article, ArticleRedirect, Block, Image, Section
 from articles.slugs import slug_from_title
-from tests.conftest import form, image_bytes
+from tests.helpers import form, image_bytes
 
 ADD_URL = "/admin/articles/article/add/"
 INLINES = ("blocks", "image_credits", "links", "redirects")

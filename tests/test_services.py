@@ -12,7 +12,7 @@ from articles.abuse import limits
 from articles.integrity import find_tree_problems
 from articles.models import Comment, ReplyRef, UsedFormToken
 
-from .conftest import numbered, tree_shape
+from .helpers import numbered, tree_shape
 
 
 def test_replies_nest_under_their_parents_in_posting_order(thread):
