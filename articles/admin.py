@@ -320,19 +320,7 @@ class CommentAdminForm(forms.ModelForm):
 
     def clean_parent(self) -> Comment | None:
         parent = self.cleaned_data["parent"]
-        comment = self.instance
-        if parent is None:
-            return None
-        if parent.article_id != comment.article_id:
-            raise ValidationError(
-                gettext("A comment can only be moved within its own article."),
-                code="parent_other_article",
-            )
-        if parent.tree_id == comment.tree_id and comment.lft <= parent.lft < comment.rght:
-            raise ValidationError(
-                gettext("A comment cannot be moved under one of its own replies."),
-                code="move_into_own_subtree",
-            )
+        services.validate_move(comment=self.instance, parent=parent)
         return parent
 
 

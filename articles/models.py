@@ -547,6 +547,17 @@ class Comment(MPTTModel):
     def get_absolute_url(self) -> str:
         return reverse("articles:comment_detail", args=[self.article.slug, self.number])
 
+    @property
+    def is_published(self) -> bool:
+        """Whether every reader sees it (not hidden, removed, deleted or awaiting approval)."""
+        return self.status == self.Status.PUBLISHED
+
+
+def comment_url(article_url: str, number: int) -> str:
+    """Comment ``number``'s page, as ``Comment.get_absolute_url`` gives it, from its article's
+    address: pages link many comments, and reversing the URL for each would be slow."""
+    return f"{article_url}c/{number}/"
+
 
 class ReplyRef(models.Model):
     """A ``>>N`` in a comment: lets comment N list the comments that answer it."""

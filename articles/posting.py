@@ -55,7 +55,7 @@ def comment_may_post(*, article: Article, parent: Comment | None) -> None:
     """Refuse a post the article or the comment answered does not allow (previews ask too)."""
     if not article.comments_open:
         raise Refused(gettext("Comments on this article are closed."), code="closed")
-    if parent is not None and parent.status != Comment.Status.PUBLISHED:
+    if parent is not None and not parent.is_published:
         raise Refused(
             gettext("The comment you are replying to has been removed; you cannot reply."),
             code="parent_gone",

@@ -9,17 +9,19 @@ from .rows import from_row, select_list
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> "ArticleQuerySet":
         """What readers see: published articles whose time has come (not drafts, not scheduled)."""
-        return self.filter(status="published", published_at__lte=timezone.now())
+        return self.filter(status=self.model.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def with_comment_count(self) -> "ArticleQuerySet":
+        published = self.model._meta.get_field("comments").related_model.Status.PUBLISHED
         return self.annotate(
-            comment_count=models.Count("comments", filter=models.Q(comments__status="published"))
+            comment_count=models.Count("comments", filter=models.Q(comments__status=published))
         )
 
 
 class CommentQuerySet(TreeQuerySet):
     def visible(self) -> "CommentQuerySet":
-        return self.filter(status="published")
+        """What every reader sees: published comments."""
+        return self.filter(status=self.model.Status.PUBLISHED)
 
 
 class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
@@ -51,10 +53,15 @@ class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
                 f"ON {column('a', article_model, article_model._meta.pk.name)} = "
                 f"{column('c', self.model, article_field.name)} "
                 f"WHERE {column('a', article_model, 'slug')} = %s "
-                f"AND {column('a', article_model, 'status')} = 'published' "
+                f"AND {column('a', article_model, 'status')} = %s "
                 f"AND {column('a', article_model, 'published_at')} <= %s "
                 f"AND {column('c', self.model, number_field.name)} = %s",
-                [slug, connection.ops.adapt_datetimefield_value(timezone.now()), number],
+                [
+                    slug,
+                    article_model.Status.PUBLISHED,
+                    connection.ops.adapt_datetimefield_value(timezone.now()),
+                    number,
+                ],
             )
             row = cursor.fetchone()
         if row is None:

@@ -21,7 +21,6 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext
-from mptt.exceptions import InvalidMove
 
 from . import locking, rows
 from .models import (
@@ -462,6 +461,23 @@ def _under(open_parent: tuple[str, list]) -> rows.Derived:
     )
 
 
+def validate_move(*, comment: Comment, parent: Comment | None) -> None:
+    """Refuse to make ``comment`` a reply to ``parent`` in another article or under one of its
+    own replies (``parent`` None, a thread of its own, is always allowed)."""
+    if parent is None:
+        return
+    if parent.article_id != comment.article_id:
+        raise ValidationError(
+            gettext("A comment can only be moved within its own article."),
+            code="parent_other_article",
+        )
+    if parent.tree_id == comment.tree_id and comment.lft <= parent.lft < comment.rght:
+        raise ValidationError(
+            gettext("A comment cannot be moved under one of its own replies."),
+            code="move_into_own_subtree",
+        )
+
+
 @retrying
 def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
     """Make ``comment`` (with its replies) the last reply to ``parent``, or a thread of its own.
@@ -475,21 +491,12 @@ def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
                 return comment
         else:
             comment, parent = _lock_comments(comment.pk, parent.pk)
-            if parent.article_id != comment.article_id:
-                raise ValidationError(
-                    gettext("A comment can only be moved within its own article."),
-                    code="parent_other_article",
-                )
+            # Checked again on the rows as locked: the tree may have changed since the form.
+            validate_move(comment=comment, parent=parent)
             if parent.pk == comment.parent_id:
                 return comment
         old_tree = comment.tree_id
-        try:
-            Comment.objects.move_node(comment, parent, "last-child")
-        except InvalidMove as error:
-            raise ValidationError(
-                gettext("A comment cannot be moved under one of its own replies."),
-                code="move_into_own_subtree",
-            ) from error
+        Comment.objects.move_node(comment, parent, "last-child")
         _bump_threads([old_tree, comment.tree_id])
     return comment
 
