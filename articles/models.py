@@ -119,10 +119,13 @@ class Image(models.Model):
         return sorted((int(width), name) for width, name in self.renditions.items())
 
 
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", pgettext_lazy("article status", "published")
+
+
 class Article(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        PUBLISHED = "published", pgettext_lazy("article status", "published")
+    Status = ArticleStatus
 
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(
@@ -197,7 +200,7 @@ class Article(models.Model):
             # An empty slug gives the article no address, and every list linking to it fails.
             models.CheckConstraint(condition=~models.Q(slug=""), name="article_slug_not_empty"),
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "published"]), name="article_status_valid"
+                condition=models.Q(status__in=ArticleStatus.values), name="article_status_valid"
             ),
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("lead"), ARTICLE_LEAD_MAX_LENGTH),
@@ -253,17 +256,20 @@ class ArticleRedirect(models.Model):
         return f"{self.old_slug} → {self.article.slug}"
 
 
+class BlockKind(models.TextChoices):
+    PARAGRAPH = "paragraph", _("paragraph")
+    HEADING = "heading", _("heading")
+    SUBHEADING = "subheading", _("subheading")
+    QUOTE = "quote", _("quote")
+    LIST = "list", _("list (one item a line)")
+    NUMBERED = "numbered", _("numbered list (one item a line)")
+    IMAGE = "image", _("image")
+
+
 class Block(models.Model):
     """One block of an article's body, in order: a paragraph, heading, quote, list or image."""
 
-    class Kind(models.TextChoices):
-        PARAGRAPH = "paragraph", _("paragraph")
-        HEADING = "heading", _("heading")
-        SUBHEADING = "subheading", _("subheading")
-        QUOTE = "quote", _("quote")
-        LIST = "list", _("list (one item a line)")
-        NUMBERED = "numbered", _("numbered list (one item a line)")
-        IMAGE = "image", _("image")
+    Kind = BlockKind
 
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="blocks", verbose_name=_("article")
@@ -287,17 +293,7 @@ class Block(models.Model):
         constraints = [
             models.UniqueConstraint(fields=("article", "position"), name="block_unique_position"),
             models.CheckConstraint(
-                condition=models.Q(
-                    kind__in=[
-                        "paragraph",
-                        "heading",
-                        "subheading",
-                        "quote",
-                        "list",
-                        "numbered",
-                        "image",
-                    ]
-                ),
+                condition=models.Q(kind__in=BlockKind.values),
                 name="block_kind_valid",
             ),
             models.CheckConstraint(
@@ -319,10 +315,13 @@ class Block(models.Model):
         return [line.strip() for line in self.text.splitlines() if line.strip()]
 
 
+class ImageCreditRole(models.TextChoices):
+    INLINE = "inline", _("image in the body")
+    FEATURED = "featured", _("featured image")
+
+
 class ImageCredit(models.Model):
-    class Role(models.TextChoices):
-        INLINE = "inline", _("image in the body")
-        FEATURED = "featured", _("featured image")
+    Role = ImageCreditRole
 
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="image_credits", verbose_name=_("article")
@@ -338,7 +337,7 @@ class ImageCredit(models.Model):
         ordering = ("article", "role", "after_paragraph", "pk")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(role__in=["inline", "featured"]),
+                condition=models.Q(role__in=ImageCreditRole.values),
                 name="imagecredit_role_valid",
             ),
             models.CheckConstraint(
@@ -361,10 +360,13 @@ class ImageCredit(models.Model):
         return " ".join(part for part in (self.source, "/", self.licence, self.subject) if part)
 
 
+class LinkKind(models.TextChoices):
+    REFERENCE = "reference", _("reference")
+    RELATED = "related", _("related article")
+
+
 class Link(models.Model):
-    class Kind(models.TextChoices):
-        REFERENCE = "reference", _("reference")
-        RELATED = "related", _("related article")
+    Kind = LinkKind
 
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="links", verbose_name=_("article")
@@ -378,7 +380,7 @@ class Link(models.Model):
         ordering = ("article", "kind", "position")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["reference", "related"]), name="link_kind_valid"
+                condition=models.Q(kind__in=LinkKind.values), name="link_kind_valid"
             ),
             models.UniqueConstraint(
                 fields=("article", "kind", "position"), name="link_unique_position"
@@ -391,6 +393,14 @@ class Link(models.Model):
         return self.title
 
 
+class CommentStatus(models.TextChoices):
+    PUBLISHED = "published", pgettext_lazy("comment status", "published")
+    HIDDEN = "hidden", _("hidden")
+    REMOVED = "removed", _("removed")
+    DELETED = "deleted", _("deleted by its author")
+    PENDING = "pending", _("awaiting approval")
+
+
 class Comment(MPTTModel):
     """A comment on an article; each top-level comment is the root of its own tree.
 
@@ -398,12 +408,7 @@ class Comment(MPTTModel):
     writes to one tree would corrupt its nested sets.
     """
 
-    class Status(models.TextChoices):
-        PUBLISHED = "published", pgettext_lazy("comment status", "published")
-        HIDDEN = "hidden", _("hidden")
-        REMOVED = "removed", _("removed")
-        DELETED = "deleted", _("deleted by its author")
-        PENDING = "pending", _("awaiting approval")
+    Status = CommentStatus
 
     # Indexes are few on purpose: every reply rewrites lft/rght of many rows of its tree, and each
     # such row gets a new entry in every index of the table. Leading columns of the composite
@@ -522,9 +527,7 @@ class Comment(MPTTModel):
                 name="comment_unique_seed_index",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=["published", "hidden", "removed", "deleted", "pending"]
-                ),
+                condition=models.Q(status__in=CommentStatus.values),
                 name="comment_status_valid",
             ),
             models.CheckConstraint(
@@ -579,14 +582,17 @@ class ReplyRef(models.Model):
         return f"{self.source} >>{self.target_number}"
 
 
+class ReportReason(models.TextChoices):
+    SPAM = "spam", _("spam or advertising")
+    ABUSE = "abuse", _("abuse or harassment")
+    OFF_TOPIC = "off_topic", _("off topic")
+    OTHER = "other", _("something else")
+
+
 class Report(models.Model):
     """A reader's report that a comment breaks the rules."""
 
-    class Reason(models.TextChoices):
-        SPAM = "spam", _("spam or advertising")
-        ABUSE = "abuse", _("abuse or harassment")
-        OFF_TOPIC = "off_topic", _("off topic")
-        OTHER = "other", _("something else")
+    Reason = ReportReason
 
     comment = models.ForeignKey(
         Comment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("comment")
@@ -620,7 +626,7 @@ class Report(models.Model):
         ordering = ("-created_at",)
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(reason__in=["spam", "abuse", "off_topic", "other"]),
+                condition=models.Q(reason__in=ReportReason.values),
                 name="report_reason_valid",
             ),
             # One report per comment and reader, known by their browser, their account or their
