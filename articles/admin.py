@@ -222,6 +222,10 @@ class ArticleAdmin(admin.ModelAdmin):
         if obj.slug != new_slug and change:
             services.article_slug_change(article=obj, slug=new_slug)
             obj.slug = new_slug
+        if change:
+            moderation.article_form_logged(
+                article=obj, changed=form.changed_data, moderator=request.user
+            )
 
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is not Block:
@@ -652,13 +656,7 @@ class BanAdmin(admin.ModelAdmin):
         return ban.expires_at is None or ban.expires_at > timezone.now()
 
     def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        if not change:
-            ModerationLog.objects.create(
-                action=Action.BAN, moderator=request.user, target=str(obj)[:300], reason=obj.reason
-            )
+        moderation.ban_save(ban=obj, moderator=request.user)
 
 
 @admin.register(ModerationLog)

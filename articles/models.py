@@ -749,6 +749,7 @@ class ModerationLog(models.Model):
         DISMISS = "dismiss", _("dismissed reports")
         CLOSE = "close", _("closed comments")
         REOPEN = "reopen", _("reopened comments")
+        PREMODERATE = "premod", _("changed pre-moderation")
 
     action = models.CharField(_("action"), max_length=10, choices=Action)
     moderator = models.ForeignKey(

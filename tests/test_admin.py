@@ -379,3 +379,27 @@ def test_admin_index_shows_what_awaits_moderators(moderator_client, thread):
     page = moderator_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").text
     assert "1 comment awaits approval" in page
     assert "2 open reports" in page
+
+
+def test_a_ban_made_by_hand_in_the_admin_is_logged_as_its_moderators(admin_client, admin_user):
+    data = {
+        "user": "",
+        "ip_hash": "f" * 64,
+        "reason": "荒らし",
+        "expires_at_0": "",
+        "expires_at_1": "",
+    }
+    assert admin_client.post("/admin/articles/ban/add/", data).status_code == 302
+    ban = Ban.objects.get()
+    assert ban.created_by == admin_user
+    log = ModerationLog.objects.get()
+    assert (log.action, log.moderator, log.target, log.reason) == (
+        "ban",
+        admin_user,
+        str(ban),
+        "荒らし",
+    )
+    data["reason"] = "荒らし（延長）"
+    change = admin_client.post(f"/admin/articles/ban/{ban.pk}/change/", data)
+    assert change.status_code == 302
+    assert ModerationLog.objects.count() == 1  # a change to a ban is not a new ban
