@@ -42,6 +42,7 @@ from .models import (
     Section,
 )
 from .slugs import slug_from_title, unique_slug
+from .sql.locks import retrying
 
 admin.site.site_header = _("Forum moderation")
 admin.site.site_title = _("Forum moderation")
@@ -210,9 +211,9 @@ class ArticleAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # The admin runs these pages in a transaction of its own; a slug change takes tree locks and
-    # may have to let go of them and run again from outside it (services.retrying).
+    # may have to let go of them and run again from outside it (retrying).
     def changeform_view(self, request, *args, **kwargs):
-        return services.retrying(super().changeform_view)(request, *args, **kwargs)
+        return retrying(super().changeform_view)(request, *args, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Article, form, change: bool) -> None:
         new_slug = obj.slug
@@ -498,12 +499,12 @@ class CommentAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     # The admin runs these pages in a transaction of its own; a tree write that meets a lock out
-    # of order can only let go of its locks and run again from outside it (services.retrying).
+    # of order can only let go of its locks and run again from outside it (retrying).
     def changeform_view(self, request, *args, **kwargs):
-        return services.retrying(super().changeform_view)(request, *args, **kwargs)
+        return retrying(super().changeform_view)(request, *args, **kwargs)
 
     def delete_view(self, request, *args, **kwargs):
-        return services.retrying(super().delete_view)(request, *args, **kwargs)
+        return retrying(super().delete_view)(request, *args, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Comment, form, change: bool) -> None:
         # Never obj.save(): django-mptt would move the node without the tree lock.

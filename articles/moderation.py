@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from . import services
 from .models import Article, Ban, Comment, CommentRevision, ModerationLog, Premoderation, Report
+from .sql.locks import retrying
 
 Action = ModerationLog.Action
 
@@ -58,7 +59,7 @@ STATUS_ACTIONS = {
 }
 
 
-@services.retrying
+@retrying
 def comment_moderate(
     *, comment: Comment, action: Action, moderator: AbstractBaseUser, reason: str = ""
 ) -> Comment:
@@ -80,7 +81,7 @@ def reports_dismiss(*, comment: Comment, moderator: AbstractBaseUser, reason: st
         _log(Action.DISMISS, moderator=moderator, comment=comment, reason=reason)
 
 
-@services.retrying
+@retrying
 def comment_subtree_delete(
     *, comment: Comment, moderator: AbstractBaseUser, reason: str = ""
 ) -> int:
@@ -93,7 +94,7 @@ def comment_subtree_delete(
     return count
 
 
-@services.retrying
+@retrying
 def comment_reparent(
     *, comment: Comment, parent: Comment | None, moderator: AbstractBaseUser, reason: str = ""
 ) -> Comment:
@@ -111,7 +112,7 @@ def comment_reparent(
     return comment
 
 
-@services.retrying
+@retrying
 def comment_correct(
     *, comment: Comment, body: str, author_name: str, moderator: AbstractBaseUser, reason: str = ""
 ) -> Comment:

@@ -26,6 +26,7 @@ from . import moderation, services
 from .abuse import holds, limits, names
 from .models import Article, Comment, Report, UsedFormToken
 from .posters import Poster
+from .sql.locks import retrying
 
 
 class Refused(Exception):
@@ -204,7 +205,7 @@ def comment_edit(*, comment: Comment, body: str, author_name: str, poster: Poste
     return Posted(comment=comment, held=held)
 
 
-@services.retrying
+@retrying
 def _edit_logged(*, comment: Comment, body: str, author_name: str, held: bool) -> Comment:
     with transaction.atomic():
         comment = services.comment_edit(

@@ -3,7 +3,7 @@ from django.utils import timezone
 from mptt.managers import TreeManager
 from mptt.querysets import TreeQuerySet
 
-from .rows import from_row, select_list
+from .sql.instances import from_row, select_list
 
 
 class ArticleQuerySet(models.QuerySet):

@@ -1,18 +1,15 @@
 """Every write to articles' comments: views, the admin and the importer all call these.
 
 Each function validates first, then runs in one short transaction that holds the lock of every
-comment tree it touches (see ``articles.locking``). Instances read before the lock may be stale, so
-the tree nodes involved are re-read under it.
+comment tree it touches (see ``articles.sql.locks``). Instances read before the lock may be
+stale, so the tree nodes involved are re-read under it.
 """
 
 import contextlib
 import functools
-import random
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
-from typing import ParamSpec, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -22,7 +19,6 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from . import locking, rows
 from .models import (
     AUTHOR_NAME_MAX_LENGTH,
     COMMENT_BODY_MAX_LENGTH,
@@ -35,10 +31,9 @@ from .models import (
     UsedFormToken,
     new_thread_version,
 )
+from .sql import instances, locks
+from .sql.locks import retrying
 from .text import clean_comment_text, render_stored_body, reply_refs
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 def validate_comment_body(body: str) -> None:
@@ -83,7 +78,7 @@ def _lock_comments(*comment_ids: int, new_tree: bool = False) -> list[Comment]:
     """Lock the trees holding these comments, all at once, and return them as they stand then.
 
     Taking every lock in one go (in order) keeps two writers needing the same trees from
-    deadlocking. A comment moved to another tree between the read and the lock is followed.
+    deadlocks. A comment moved to another tree between the read and the lock is followed.
     """
     held: set[int | None] = set()
     while True:
@@ -93,28 +88,11 @@ def _lock_comments(*comment_ids: int, new_tree: bool = False) -> list[Comment]:
         wanted = {*trees.values(), *([None] if new_tree else [])}
         # The first locks are taken together, in order; any taken later (a comment was moved
         # meanwhile) are out of order, so they must not wait: see retrying().
-        locking.lock_trees(wanted - held, wait=not held)
+        locks.lock_trees(wanted - held, wait=not held)
         held |= wanted
         fresh = Comment.objects.in_bulk(comment_ids)
         if len(fresh) == len(trees) and all(c.tree_id in held for c in fresh.values()):
             return [fresh[pk] for pk in comment_ids]
-
-
-def retrying(write: Callable[P, R]) -> Callable[P, R]:
-    """Run a tree write again (a few times) when it met a lock it could not wait for."""
-
-    @functools.wraps(write)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        for attempt in range(5):
-            try:
-                return write(*args, **kwargs)
-            except locking.LockConflict:
-                if connection.in_atomic_block:
-                    raise  # only the outermost transaction can let go of its locks
-                time.sleep(0.01 * (attempt + 1) * random.random())
-        return write(*args, **kwargs)
-
-    return wrapper
 
 
 def _lock_comment(comment_id: int) -> Comment:
@@ -135,7 +113,7 @@ def _next_comment_number(article: Article, *, as_reader: bool) -> int:
         cursor.execute(
             f"UPDATE {table} SET last_comment_number = last_comment_number + 1 "
             "WHERE id = %s AND (comments_open OR %s) "
-            f"RETURNING last_comment_number{rows.without_flush_wait(connection)}",
+            f"RETURNING last_comment_number{instances.without_flush_wait(connection)}",
             [article.pk, not as_reader],
         )
         row = cursor.fetchone()
@@ -201,7 +179,7 @@ def _save_reply_refs(comment: Comment, *, new: bool) -> None:
     refs = [ReplyRef(article_id=article_id, source=comment, target_number=n) for n in numbers]
     if new and len(refs) == 1:
         # The usual case, cannot collide: bulk_create cost more than the insert it made.
-        rows.insert(refs[0], connection)
+        instances.insert(refs[0], connection)
         return
     if not new:
         ReplyRef.objects.filter(source=comment).exclude(target_number__in=numbers).delete()
@@ -213,10 +191,10 @@ def _answered(comment: Comment) -> list[int]:
     return [n for n in reply_refs(comment.body) if n < comment.number]
 
 
-def _by_number(comment: Comment, attname: str) -> rows.Derived:
+def _by_number(comment: Comment, attname: str) -> instances.Derived:
     """``attname`` set to the key of ``comment``, found by its number (it may not be saved yet)."""
     table = connection.ops.quote_name(Comment._meta.db_table)
-    return rows.Derived(
+    return instances.Derived(
         {attname: "source.id"},
         f"FROM {table} source WHERE source.article_id = %s AND source.number = %s",
         [comment.article_id, comment.number],
@@ -309,7 +287,7 @@ def _insert(
     earlier_threads = None
     with transaction.atomic():
         if parent is None:
-            locking.lock_trees([None])
+            locks.lock_trees([None])
             comment.save()  # django-mptt gives it the next tree id; it has a new thread_version
             _save_reply_refs(comment, new=True)
             if form_key:
@@ -329,7 +307,7 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_ke
 
     The lock, the parent's place, making room, the insert, its usual single >>N reference and the
     record of the form that sent it (``form_key``) go to the database in one round trip
-    (``rows.pipelined``): making room and the insert take the parent's place from its row as
+    (``instances.pipelined``): making room and the insert take the parent's place from its row as
     they run, and do nothing unless the parent is still in the locked tree. What the place says
     is looked at afterwards: a parent gone, or removed when a reader replies, refuses the reply
     (the transaction undoes what was written); one moved to another tree meanwhile has that tree
@@ -345,23 +323,25 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_ke
         # would hold its read transaction too.
         with contextlib.ExitStack() as cursors:
             cursor = functools.partial(_open_cursor, cursors)
-            with rows.pipelined(connection):
+            with instances.pipelined(connection):
                 if wait_for:
-                    locking.lock_trees(wait_for)
+                    locks.lock_trees(wait_for)
                     wait_for = []
                 place = _send_place_query(cursor(), parent)
                 open_parent = _open_parent(parent)
                 room = cursor()
                 _make_room(room, parent, open_parent)
-                inserted = rows.send_insert(cursor(), comment, _under(open_parent))
+                inserted = instances.send_insert(cursor(), comment, _under(open_parent))
                 ref_saved = None
                 if len(answered) == 1:  # the usual case, as in _save_reply_refs
                     ref = ReplyRef(article_id=comment.article_id, target_number=answered[0])
-                    ref_saved = rows.send_insert(cursor(), ref, _by_number(comment, "source_id"))
+                    ref_saved = instances.send_insert(
+                        cursor(), ref, _by_number(comment, "source_id")
+                    )
                 token_saved = None
                 if form_key:
                     token = UsedFormToken(key=form_key)
-                    token_saved = rows.send_insert(
+                    token_saved = instances.send_insert(
                         cursor(), token, _by_number(comment, "comment_id")
                     )
             row = place.fetchone()
@@ -389,7 +369,7 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_ke
         # Moved to another tree since it was read; once that tree is locked too, it stays there.
         parent.tree_id = tree_id
         if tree_id not in locked:
-            locking.lock_trees([tree_id], wait=False)
+            locks.lock_trees([tree_id], wait=False)
             locked.add(tree_id)
     if len(answered) > 1:
         _save_reply_refs(comment, new=True)
@@ -445,11 +425,11 @@ def _make_room(cursor, parent: Comment, open_parent: tuple[str, list]) -> None:
     )
 
 
-def _under(open_parent: tuple[str, list]) -> rows.Derived:
+def _under(open_parent: tuple[str, list]) -> instances.Derived:
     """The new reply's place, taken from the parent's row once room is made: its parent's old
     rght and the one after it, one level deeper."""
     source, params = open_parent
-    return rows.Derived(
+    return instances.Derived(
         {
             "tree_id": "parent.tree_id",
             "lft": "parent.rght - 2",
@@ -610,7 +590,7 @@ def article_slug_change(*, article: Article, slug: str) -> Article:
             }
             - held
         ):
-            locking.lock_trees(wanted)
+            locks.lock_trees(wanted)
             held |= wanted
         article = Article.objects.select_for_update().get(pk=article.pk)
         if slug == article.slug:
@@ -689,7 +669,7 @@ def comment_trees_rebuild(*, article: Article) -> int:
         held: set[int | None] = set()
         while wanted := {*article.comments.values_list("tree_id", flat=True), None} - held:
             # A thread started meanwhile is locked too before anything is read.
-            locking.lock_trees(wanted)
+            locks.lock_trees(wanted)
             held |= wanted
         _defer_nested_set_checks()  # rows swap places
         # Siblings keep the order they have, as far as the broken nested sets still tell it.

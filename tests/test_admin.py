@@ -5,9 +5,10 @@ import re
 import pytest
 from django.contrib.auth.models import User
 
-from articles import locking, services
+from articles import services
 from articles.integrity import find_tree_problems
 from articles.models import Ban, Comment, ModerationLog, Report
+from articles.sql import locks
 
 from .helpers import form, grow_thread, numbered, tree_shape
 
@@ -140,15 +141,15 @@ def test_a_write_that_meets_a_tree_lock_out_of_order_tries_again(
     """A comment moved by someone else between the page's read and the lock: the tree lock is
     taken out of order and refused (LockConflict). The admin's own transaction must let go and
     the write run again, not answer 500."""
-    real_lock_trees, refused = locking.lock_trees, []
+    real_lock_trees, refused = locks.lock_trees, []
 
     def lock_trees(tree_ids, *, wait=True):
         if not refused:
             refused.append(tree_ids)
-            raise locking.LockConflict("comment tree is locked")
+            raise locks.LockConflict("comment tree is locked")
         return real_lock_trees(tree_ids, wait=wait)
 
-    monkeypatch.setattr(locking, "lock_trees", lock_trees)
+    monkeypatch.setattr(locks, "lock_trees", lock_trees)
     comments = numbered(thread)
     if page == "move":
         url = f"{CHANGELIST}{comments[2].pk}/change/"

@@ -6,7 +6,7 @@ from django.db import connections
 from django.utils import timezone
 
 from ..models import Ban
-from ..rows import from_row, select_list
+from ..sql.instances import from_row, select_list
 
 
 def active_ban(*, user, ip_hash: str) -> Ban | None:

@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..models import Ban, RateCounter
-from ..rows import pipelined, without_flush_wait
+from ..sql.instances import pipelined, without_flush_wait
 from .bans import active_ban, send_ban_query
 
 
@@ -162,9 +162,9 @@ def check_poster(
     """The ban in force on this reader, and whether this post (or report) goes over a limit.
 
     With the rate counts in the database, both statements go in one round trip
-    (``rows.pipelined``); a banned poster's attempt counts against their limits too. ``also``
-    sends one more read in that round trip (given a cursor, it sends its statement and returns
-    what reads the answer): the caller's own question, asked of every post.
+    (``sql.instances.pipelined``); a banned poster's attempt counts against their limits too.
+    ``also`` sends one more read in that round trip (given a cursor, it sends its statement and
+    returns what reads the answer): the caller's own question, asked of every post.
     """
     counted = counted_for(verb, user=user, ip_hash=ip_hash)
     counts = store()
