@@ -31,6 +31,7 @@ from .models import (
     UsedFormToken,
     new_thread_version,
 )
+from .sql import comments as comments_sql
 from .sql import instances, locks
 from .sql.locks import retrying
 from .text import clean_comment_text, render_stored_body, reply_refs
@@ -67,13 +68,6 @@ def validate_comment_text(*, body: str, author_name: str) -> None:
         raise ValidationError(errors)
 
 
-def _defer_nested_set_checks() -> None:
-    """On PostgreSQL, check the nested sets' uniqueness at commit rather than per statement."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS comment_unique_tree_lft DEFERRED")
-
-
 def _lock_comments(*comment_ids: int, new_tree: bool = False) -> list[Comment]:
     """Lock the trees holding these comments, all at once, and return them as they stand then.
 
@@ -107,22 +101,13 @@ def _next_comment_number(article: Article, *, as_reader: bool) -> int:
     reader's post) it commits at once, so the article row is locked only for an instant and the
     tree locks alone order the tree writes. A post that fails afterwards leaves a gap.
     """
-    table = connection.ops.quote_name(Article._meta.db_table)
-    with connection.cursor() as cursor:
-        # Its commit need not wait for the disk: the comment's own commit, which does, comes after.
-        cursor.execute(
-            f"UPDATE {table} SET last_comment_number = last_comment_number + 1 "
-            "WHERE id = %s AND (comments_open OR %s) "
-            f"RETURNING last_comment_number{instances.without_flush_wait(connection)}",
-            [article.pk, not as_reader],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    number = comments_sql.take_comment_number(article.pk, even_if_closed=not as_reader)
+    if number is None:
         raise ValidationError(
             gettext("Comments on this article are closed."), code="comments_closed"
         )
-    article.last_comment_number = row[0]
-    return row[0]
+    article.last_comment_number = number
+    return number
 
 
 def _bump_threads(tree_ids: Iterable[int]) -> None:
@@ -189,16 +174,6 @@ def _save_reply_refs(comment: Comment, *, new: bool) -> None:
 def _answered(comment: Comment) -> list[int]:
     """The numbers of the earlier comments this one answers with >>N."""
     return [n for n in reply_refs(comment.body) if n < comment.number]
-
-
-def _by_number(comment: Comment, attname: str) -> instances.Derived:
-    """``attname`` set to the key of ``comment``, found by its number (it may not be saved yet)."""
-    table = connection.ops.quote_name(Comment._meta.db_table)
-    return instances.Derived(
-        {attname: "source.id"},
-        f"FROM {table} source WHERE source.article_id = %s AND source.number = %s",
-        [comment.article_id, comment.number],
-    )
 
 
 def comment_create(
@@ -327,22 +302,22 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_ke
                 if wait_for:
                     locks.lock_trees(wait_for)
                     wait_for = []
-                place = _send_place_query(cursor(), parent)
-                open_parent = _open_parent(parent)
+                place = comments_sql.send_place_query(cursor(), parent)
+                open_parent = comments_sql.open_parent(parent)
                 room = cursor()
-                _make_room(room, parent, open_parent)
-                inserted = instances.send_insert(cursor(), comment, _under(open_parent))
+                comments_sql.make_room(room, parent, open_parent)
+                inserted = instances.send_insert(cursor(), comment, comments_sql.under(open_parent))
                 ref_saved = None
                 if len(answered) == 1:  # the usual case, as in _save_reply_refs
                     ref = ReplyRef(article_id=comment.article_id, target_number=answered[0])
                     ref_saved = instances.send_insert(
-                        cursor(), ref, _by_number(comment, "source_id")
+                        cursor(), ref, comments_sql.by_number(comment, "source_id")
                     )
                 token_saved = None
                 if form_key:
                     token = UsedFormToken(key=form_key)
                     token_saved = instances.send_insert(
-                        cursor(), token, _by_number(comment, "comment_id")
+                        cursor(), token, comments_sql.by_number(comment, "comment_id")
                     )
             row = place.fetchone()
             if row is None:
@@ -381,64 +356,6 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_ke
 
 def _open_cursor(cursors: contextlib.ExitStack):
     return cursors.enter_context(connection.cursor())
-
-
-def _send_place_query(cursor, parent: Comment):
-    """Send the query of where the parent stands now: its tree id, its status, and how many of
-    the article's threads started before its own; return the cursor to read it from."""
-    table = connection.ops.quote_name(Comment._meta.db_table)
-    cursor.execute(
-        "SELECT node.tree_id, node.status, "
-        f"(SELECT COUNT(*) FROM {table} earlier WHERE earlier.article_id = node.article_id "
-        "AND earlier.parent_id IS NULL AND earlier.number < root.number) "
-        f"FROM {table} node "
-        f"JOIN {table} root ON root.tree_id = node.tree_id AND root.lft = 1 "
-        "WHERE node.id = %s",
-        [parent.pk],
-    )
-    return cursor
-
-
-def _open_parent(parent: Comment) -> tuple[str, list]:
-    """SQL finding the parent's row, ``parent``, if it is in the tree that is locked (one it was
-    moved out of is not: nothing is written there, and the write is sent again)."""
-    table = connection.ops.quote_name(Comment._meta.db_table)
-    return (
-        f"FROM {table} parent WHERE parent.id = %s AND parent.tree_id = %s",
-        [parent.pk, parent.tree_id],
-    )
-
-
-def _make_room(cursor, parent: Comment, open_parent: tuple[str, list]) -> None:
-    """Make room for a last reply to the parent: what django-mptt's insert_node does, in one
-    statement that also gives the thread a new version (the first comment's rght always moves),
-    with the parent's rght read by the statement itself."""
-    table = connection.ops.quote_name(Comment._meta.db_table)
-    source, params = open_parent
-    cursor.execute(
-        f"UPDATE {table} SET lft = CASE WHEN lft > room.edge THEN lft + 2 ELSE lft END, "
-        "rght = rght + 2, "
-        "thread_version = CASE WHEN lft = 1 THEN %s ELSE thread_version END "
-        f"FROM (SELECT parent.rght AS edge {source}) room "
-        "WHERE tree_id = %s AND rght >= room.edge",
-        [new_thread_version(), *params, parent.tree_id],
-    )
-
-
-def _under(open_parent: tuple[str, list]) -> instances.Derived:
-    """The new reply's place, taken from the parent's row once room is made: its parent's old
-    rght and the one after it, one level deeper."""
-    source, params = open_parent
-    return instances.Derived(
-        {
-            "tree_id": "parent.tree_id",
-            "lft": "parent.rght - 2",
-            "rght": "parent.rght - 1",
-            "level": "parent.level + 1",
-        },
-        source,
-        params,
-    )
 
 
 def validate_move(*, comment: Comment, parent: Comment | None) -> None:
@@ -530,7 +447,7 @@ def comment_delete(*, comment: Comment) -> int:
     """Delete the comment and every reply under it; return how many comments went."""
     with transaction.atomic():
         comment = _lock_comment(comment.pk)
-        _defer_nested_set_checks()
+        comments_sql.defer_nested_set_checks()
         width = comment.rght - comment.lft + 1
         subtree = Comment.objects.filter(
             tree_id=comment.tree_id, lft__gte=comment.lft, lft__lte=comment.rght
@@ -671,7 +588,7 @@ def comment_trees_rebuild(*, article: Article) -> int:
             # A thread started meanwhile is locked too before anything is read.
             locks.lock_trees(wanted)
             held |= wanted
-        _defer_nested_set_checks()  # rows swap places
+        comments_sql.defer_nested_set_checks()  # rows swap places
         # Siblings keep the order they have, as far as the broken nested sets still tell it.
         nodes = list(article.comments.order_by("tree_id", "lft", "number"))
         before = {node.pk: _tree_fields(node) for node in nodes}
