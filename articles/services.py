@@ -29,7 +29,7 @@ from .models import (
     ReplyRef,
     Report,
     UsedFormToken,
-    new_thread_version,
+    new_version,
 )
 from .sql import comments as comments_sql
 from .sql import instances, locks
@@ -114,9 +114,7 @@ def _bump_threads(tree_ids: Iterable[int]) -> None:
     """Give these threads new versions: whatever was cached of them is out of date."""
     tree_ids = set(tree_ids)
     if tree_ids:
-        Comment.objects.filter(tree_id__in=tree_ids, lft=1).update(
-            thread_version=new_thread_version()
-        )
+        Comment.objects.filter(tree_id__in=tree_ids, lft=1).update(thread_version=new_version())
 
 
 def _bump_threads_answered(article_id: int, numbers: Iterable[int], *, besides: int) -> None:
@@ -535,7 +533,7 @@ def article_slug_change(*, article: Article, slug: str) -> Article:
 
 def article_content_changed(*, article_id: int) -> None:
     """Give the article a new content version: its paragraphs, credits or links changed."""
-    Article.objects.filter(pk=article_id).update(content_version=new_thread_version())
+    Article.objects.filter(pk=article_id).update(content_version=new_version())
 
 
 def report_create(

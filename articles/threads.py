@@ -54,7 +54,7 @@ class Row:
     comment: Comment
     depth: int
     opens: bool = False  # an <ol> opens before this item
-    closes: range = field(default_factory=lambda: range(0))  # </li></ol> pairs after it
+    closes: int = 0  # how many </li></ol> pairs follow it
     parent_number: int | None = None
     body_html: SafeString | str = ""
     label: str = ""
@@ -134,12 +134,12 @@ def layout(
         if rows:
             previous = rows[-1]
             row.opens = depth > previous.depth
-            previous.closes = range(max(previous.depth - depth, 0))
+            previous.closes = max(previous.depth - depth, 0)
         else:
             row.opens = True
         rows.append(row)
     if rows:
-        rows[-1].closes = range(rows[-1].depth)
+        rows[-1].closes = rows[-1].depth
     return rows
 
 
@@ -307,7 +307,7 @@ def render_items(rows: list[Row], *, article_url: str) -> str:
         if row.continues:
             out.append(f'<p class="continue"><a href="{url}">{continue_text(count)}</a></p>')
         out.append("</article>")
-        out.append("</li></ol>" * len(row.closes))
+        out.append("</li></ol>" * row.closes)
     if rows:
         out.append("</li>")
     return "".join(out)

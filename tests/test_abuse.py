@@ -87,7 +87,7 @@ def test_the_ban_found_is_the_instance_the_orm_would_load(db):
 
 @pytest.mark.django_db(transaction=True)  # autocommit, as a reader's post runs it
 def test_the_ban_and_the_rate_count_are_asked_in_one_round_trip(settings, monkeypatch):
-    """check_poster answers as active_ban and post_allowed do, their two statements pipelined
+    """check_poster answers as active_ban and within_limits do, their two statements pipelined
     on PostgreSQL (one after the other elsewhere); a banned poster's attempt counts too."""
     settings.FORUM_RATE_LIMITS = {"burst": (2, 3600), "hourly": (30, 86400)}
     monkeypatch.setattr("articles.abuse.limits.random.random", lambda: 1.0)  # no pruning statement

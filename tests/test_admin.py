@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import User
 
 from articles import services
-from articles.integrity import find_tree_problems
 from articles.models import Ban, Comment, ModerationLog, Report
 from articles.sql import locks
+from articles.tree_checks import find_tree_problems
 
 from .helpers import form, grow_thread, numbered, tree_shape
 

@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, connections
 
 from articles import services
-from articles.integrity import find_tree_problems
 from articles.models import Article, Comment
 from articles.sql import locks
+from articles.tree_checks import find_tree_problems
 
 POSTERS = 8
 POSTS_EACH = 25

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import connection
 
 from articles import services
-from articles.integrity import find_tree_problems
 from articles.models import Article, Comment
+from articles.tree_checks import find_tree_problems
 
 from .helpers import test_database_url
 

@@ -9,9 +9,9 @@ from django.db.migrations.loader import MigrationLoader
 
 from articles import services
 from articles.abuse import limits
-from articles.integrity import find_tree_problems
 from articles.models import Comment, ReplyRef, UsedFormToken
 from articles.sql import locks
+from articles.tree_checks import find_tree_problems
 
 from .helpers import numbered, tree_shape
 

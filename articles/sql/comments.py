@@ -4,7 +4,7 @@ article's next comment number, and a reply's place, room and insert in one round
 from django.db import connection, connections, models
 from django.utils import timezone
 
-from ..models import Article, Comment, new_thread_version
+from ..models import Article, Comment, new_version
 from .instances import Derived, from_row, select_list, without_flush_wait
 
 
@@ -83,7 +83,7 @@ def make_room(cursor, parent: Comment, open_parent: tuple[str, list]) -> None:
         "thread_version = CASE WHEN lft = 1 THEN %s ELSE thread_version END "
         f"FROM (SELECT parent.rght AS edge {source}) room "
         "WHERE tree_id = %s AND rght >= room.edge",
-        [new_thread_version(), *params, parent.tree_id],
+        [new_version(), *params, parent.tree_id],
     )
 
 
