@@ -21,6 +21,20 @@ class CommentQuerySet(TreeQuerySet):
         """What every reader sees: published comments."""
         return self.filter(status=self.model.Status.PUBLISHED)
 
+    def public(self) -> "CommentQuerySet":
+        """What anyone may read, outside the page: published, and under no held comment.
+
+        A held comment's author may reply to it; until it is approved, readers see neither it
+        nor anything under it (threads.Viewer.skips), so feeds and structured data must not.
+        """
+        held_above = self.model._default_manager.filter(
+            tree_id=models.OuterRef("tree_id"),
+            lft__lt=models.OuterRef("lft"),
+            rght__gt=models.OuterRef("rght"),
+            status="pending",
+        )
+        return self.visible().exclude(models.Exists(held_above))
+
 
 class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
     def get_with_article(self, *, slug: str, number: int) -> models.Model | None:

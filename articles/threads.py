@@ -336,6 +336,7 @@ def threads_html(
     max_depth: int,
     viewer: Viewer,
     personal: set[int],
+    on_load: Callable[[dict[int, list[Comment]]], None] | None = None,
 ) -> SafeString:
     """The given threads ((tree_id, thread_version) pairs) as one comment list.
 
@@ -343,6 +344,8 @@ def threads_html(
     write to it changes (articles.services), so a cached thread is never stale and nothing needs
     deleting. Threads in ``personal`` show something only to this viewer (their held comments, or
     edit links on their recent ones), so they are rendered for this viewer and not cached.
+    ``on_load`` gets the comments read for threads not cached, by thread, so that what else the
+    page makes of them (linked_data) needs no query of its own.
     """
     if not threads:
         return mark_safe("")
@@ -364,10 +367,15 @@ def threads_html(
     missing = [tree_id for tree_id, _ in threads if tree_id not in html]
     if missing:
         by_tree: dict[int, list[Comment]] = {tree_id: [] for tree_id in missing}
-        # The body is not shown (its stored HTML is), and it is the widest column.
-        shown = Comment.objects.filter(tree_id__in=missing, level__lt=max_depth).defer("body")
+        # The body is not shown (its stored HTML is), and it is the widest column; the
+        # structured data (on_load) gives it as text.
+        shown = Comment.objects.filter(tree_id__in=missing, level__lt=max_depth)
+        if on_load is None:
+            shown = shown.defer("body")
         for comment in shown.order_by("tree_id", "lft"):
             by_tree[comment.tree_id].append(comment)
+        if on_load is not None:
+            on_load(by_tree)
         backlinks = backlinks_for(article.pk, (c.number for t in by_tree.values() for c in t))
         for tree_id, comments in by_tree.items():
             rows = layout(

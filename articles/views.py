@@ -23,7 +23,7 @@ from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import forms, posters, posting, services
+from . import forms, linked_data, posters, posting, services
 from .forms import CommentForm, ReportForm, SignupForm
 from .models import Article, Comment, ImageCredit, Link, Section, comment_url
 from .querysets import ArticleQuerySet
@@ -71,11 +71,10 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/section_detail.html", {"section": section, "page": page})
 
 
-def _article(slug: str) -> Article:
+def _article(slug: str, articles: ArticleQuerySet | None = None) -> Article:
     # The featured image is in the page's head (link previews), outside the cached article HTML.
-    return get_object_or_404(
-        Article.objects.published().select_related("featured_image"), slug=slug
-    )
+    articles = Article.objects.all() if articles is None else articles
+    return get_object_or_404(articles.published().select_related("featured_image"), slug=slug)
 
 
 def follows_old_slugs(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -198,15 +197,22 @@ def _article_page(
         personal = {tree_id for tree_id, _ in threads}
     else:
         personal = posters.personal_threads(request, [tree_id for tree_id, _ in threads])
+    items = linked_data.ThreadItems(article, max_depth=depth)
     comments_html = threads_html(
-        article, threads, max_depth=depth, viewer=viewer, personal=personal
+        article, threads, max_depth=depth, viewer=viewer, personal=personal, on_load=items.remember
     )
+    comment_count = getattr(article, "comment_count", None)
+    if comment_count is None:  # a form shown again: the article was read without its count
+        comment_count = article.comments.visible().count() if page.paginator.count else 0
     context = {
         "show_all": show_all,
         "article": article,
         "article_html": _article_html(article),
         "comments_html": mark_new(comments_html, _new_number(request)),
         "new": _new_number(request),
+        "linked_data": linked_data.article_posting(
+            request, article, comments=items.items(threads), comment_count=comment_count
+        ),
         "page": page,
         "order": order,
         "orders": [
@@ -232,7 +238,8 @@ def _new_number(request: HttpRequest) -> int | None:
 @follows_old_slugs
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        article = _article(slug)
+        # With what the page's structured data names, in the same query.
+        article = _article(slug, Article.objects.with_comment_count().select_related("author"))
     except Http404:
         if not request.user.has_perm("articles.view_article"):
             raise
@@ -380,6 +387,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         comment.get_descendants(include_self=True).filter(level__lt=comment.level + MAX_DEPTH)
     )
     article_url = article.get_absolute_url()
+    is_public = all(c.status != Comment.Status.PENDING for c in [*ancestors, comment])
     rows = layout(
         subtree,
         base_level=comment.level,
@@ -397,6 +405,10 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         "root": ancestors[0] if ancestors else None,
         "rows": rows,
         "new": _new_number(request),
+        # For link previews: what any reader sees of it (a held comment is not there for them).
+        "is_public": is_public,
+        "share_title": f"#{comment.number} · {article.title}",
+        "share_text": comment.body if is_public and comment.is_published else "",
     }
     return render(request, "articles/comment_detail.html", context)
 

@@ -74,11 +74,13 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.sitemaps",  # for its sitemap.xml template
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "mptt",
     "csp",
     "articles",
+    "search",
 ]
 
 MIDDLEWARE = [

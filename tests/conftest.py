@@ -107,3 +107,33 @@ def media_root(settings, tmp_path: Path) -> Path:
     """Uploaded files go to a directory of the test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def mixed(article: Article) -> dict[str, Comment]:
+    """A thread of every kind of comment: only those named "public…" are for readers."""
+
+    def create(body: str, *, parent: Comment | None = None, name: str = "") -> Comment:
+        return services.comment_create(article=article, parent=parent, body=body, author_name=name)
+
+    root = create("公開の最初", name="太郎")
+    made = {
+        "public_root": root,
+        "public_reply": create("公開の返信 <b>太字</b>", parent=root),
+        "hidden": create("非表示", parent=root),
+        "removed": create("削除済み", parent=root),
+        "deleted": create("本人削除", parent=root),
+        "held": create("承認待ち", parent=root),
+    }
+    # Replies are made while their parents are still published: nobody may answer a comment
+    # readers cannot see, but a comment may be held or hidden, or moved, after it has answers.
+    made["under_held"] = create("承認待ちへの返信", parent=made["held"])
+    made["public_under_hidden"] = create("非表示への返信", parent=made["hidden"])
+    for name, status in (
+        ("held", Comment.Status.PENDING),
+        ("hidden", Comment.Status.HIDDEN),
+        ("removed", Comment.Status.REMOVED),
+        ("deleted", Comment.Status.DELETED),
+    ):
+        services.comment_set_status(comment=made[name], status=status, moderator=None)
+    return made

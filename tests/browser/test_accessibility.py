@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from articles.models import Article, Comment
+from articles.models import Article, Comment, Section
 
 from ..helpers import SEED_NAME
 from .helpers import DESKTOP, PHONE
@@ -105,6 +105,20 @@ def test_an_error_page_and_the_csrf_failure_that_keeps_the_text(
     page.locator("#comment-form").get_by_role("button", name="投稿する").click()
     expect(page.locator("textarea")).to_have_value("クッキーが消えた後の投稿")
     assert serious_violations(page, axe_source) == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_article_list_a_section_and_search_results(
+    browser, live_server, article, axe_source, viewport
+):
+    section = Section.objects.create(name="国際", slug="international")
+    article.section = section
+    article.save()
+    page = open_page(browser, live_server, viewport)
+    for url in ("/", section.get_absolute_url(), "/search/?q=インド", "/search/?q=北風注意"):
+        page.goto(url)
+        assert serious_violations(page, axe_source) == [], url
     page.context.close()
 
 

@@ -1,0 +1,45 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from articles.models import Article
+
+from . import query as search
+from .forms import SearchForm
+
+PAGE = 20
+ARTICLES_SHOWN = 10
+
+
+def search_results(request: HttpRequest) -> HttpResponse:
+    """Articles and comments holding every term of ``q``; ``article`` narrows to one article."""
+    form = SearchForm(request.GET)
+    slug = request.GET.get("article", "")
+    article = get_object_or_404(Article.objects.published(), slug=slug) if slug else None
+    query = form.query()
+    context = {"form": form, "article": article, "query": query}
+    if query is not None:
+        page_number = _page_number(request.GET.get("page"))
+        # One row more than a page says whether there is a next page, without counting them all.
+        start = (page_number - 1) * PAGE
+        with search.custom_plans():
+            comments = list(search.comments(query, article=article)[start : start + PAGE + 1])
+            found_articles = []
+            if article is None and page_number == 1:
+                found_articles = list(search.articles(query)[:ARTICLES_SHOWN])
+        for comment in comments:
+            comment.snippet = search.snippet(comment.body, query.terms)
+        context |= {
+            "comments": comments[:PAGE],
+            "articles": found_articles,
+            "page_number": page_number,
+            "has_next": len(comments) > PAGE,
+        }
+    return render(request, "search/search.html", context)
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        number = int(value or 1)
+    except ValueError:
+        return 1
+    return number if 1 <= number <= 10_000 else 1
