@@ -42,6 +42,7 @@ from .models import (
     Section,
 )
 from .slugs import slug_from_title, unique_slug
+from .sql.locks import retrying
 
 admin.site.site_header = _("Forum moderation")
 admin.site.site_title = _("Forum moderation")
@@ -210,9 +211,9 @@ class ArticleAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # The admin runs these pages in a transaction of its own; a slug change takes tree locks and
-    # may have to let go of them and run again from outside it (services.retrying).
+    # may have to let go of them and run again from outside it (retrying).
     def changeform_view(self, request, *args, **kwargs):
-        return services.retrying(super().changeform_view)(request, *args, **kwargs)
+        return retrying(super().changeform_view)(request, *args, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Article, form, change: bool) -> None:
         new_slug = obj.slug
@@ -222,6 +223,10 @@ class ArticleAdmin(admin.ModelAdmin):
         if obj.slug != new_slug and change:
             services.article_slug_change(article=obj, slug=new_slug)
             obj.slug = new_slug
+        if change:
+            moderation.article_form_logged(
+                article=obj, changed=form.changed_data, moderator=request.user
+            )
 
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is not Block:
@@ -320,19 +325,7 @@ class CommentAdminForm(forms.ModelForm):
 
     def clean_parent(self) -> Comment | None:
         parent = self.cleaned_data["parent"]
-        comment = self.instance
-        if parent is None:
-            return None
-        if parent.article_id != comment.article_id:
-            raise ValidationError(
-                gettext("A comment can only be moved within its own article."),
-                code="parent_other_article",
-            )
-        if parent.tree_id == comment.tree_id and comment.lft <= parent.lft < comment.rght:
-            raise ValidationError(
-                gettext("A comment cannot be moved under one of its own replies."),
-                code="move_into_own_subtree",
-            )
+        services.validate_move(comment=self.instance, parent=parent)
         return parent
 
 
@@ -506,12 +499,12 @@ class CommentAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     # The admin runs these pages in a transaction of its own; a tree write that meets a lock out
-    # of order can only let go of its locks and run again from outside it (services.retrying).
+    # of order can only let go of its locks and run again from outside it (retrying).
     def changeform_view(self, request, *args, **kwargs):
-        return services.retrying(super().changeform_view)(request, *args, **kwargs)
+        return retrying(super().changeform_view)(request, *args, **kwargs)
 
     def delete_view(self, request, *args, **kwargs):
-        return services.retrying(super().delete_view)(request, *args, **kwargs)
+        return retrying(super().delete_view)(request, *args, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Comment, form, change: bool) -> None:
         # Never obj.save(): django-mptt would move the node without the tree lock.
@@ -664,13 +657,7 @@ class BanAdmin(admin.ModelAdmin):
         return ban.expires_at is None or ban.expires_at > timezone.now()
 
     def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        if not change:
-            ModerationLog.objects.create(
-                action=Action.BAN, moderator=request.user, target=str(obj)[:300], reason=obj.reason
-            )
+        moderation.ban_save(ban=obj, moderator=request.user)
 
 
 @admin.register(ModerationLog)

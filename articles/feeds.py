@@ -13,7 +13,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 from django.utils.translation import gettext
 
-from .models import Article, Comment
+from .models import Article, Comment, comment_url
 
 ARTICLES_IN_FEED = 20
 COMMENTS_IN_FEED = 30
@@ -76,7 +76,7 @@ class _CommentsFeed(Feed):
         return linebreaks(item.body, autoescape=True)
 
     def item_link(self, item: Comment) -> str:
-        return f"{item.article.get_absolute_url()}c/{item.number}/"
+        return comment_url(item.article.get_absolute_url(), item.number)
 
     def item_pubdate(self, item: Comment):
         return item.created_at
@@ -133,7 +133,7 @@ class ThreadRepliesFeed(_CommentsFeed):
         }
 
     def link(self, obj: Comment) -> str:
-        return f"{obj.article.get_absolute_url()}c/{obj.number}/"
+        return comment_url(obj.article.get_absolute_url(), obj.number)
 
     def feed_url(self, obj: Comment) -> str:
         return reverse(

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from .models import Article, Comment
+from .models import Article, Comment, comment_url
 from .threads import PUBLIC, layout, markup_fingerprint
 
 LINKED_DATA_VERSION = markup_fingerprint(__file__)
@@ -40,9 +40,9 @@ def _thread_items(comments: Iterable[Comment], *, article_url: str, max_depth: i
     items = []
     for row in layout(comments, article_url=article_url, viewer=PUBLIC, max_depth=max_depth):
         comment = row.comment
-        if comment.status != Comment.Status.PUBLISHED:
+        if not comment.is_published:
             continue  # a placeholder on the page: no text, no name
-        path = f"{article_url}c/{comment.number}/"
+        path = comment_url(article_url, comment.number)
         item = {
             "@type": "Comment",
             "@id": path,
@@ -52,7 +52,7 @@ def _thread_items(comments: Iterable[Comment], *, article_url: str, max_depth: i
             "text": comment.body,
         }
         if row.parent_number is not None:
-            item["parentItem"] = {"@id": f"{article_url}c/{row.parent_number}/"}
+            item["parentItem"] = {"@id": comment_url(article_url, row.parent_number)}
         items.append(item)
     return items
 

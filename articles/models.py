@@ -32,13 +32,17 @@ class Premoderation(models.TextChoices):
     ALL = "all", _("all comments")
 
 
-def new_thread_version() -> int:
+def new_version() -> int:
     """A fresh random value: a key built from it can never meet a cache entry of another state.
 
     Random rather than counted, because ids and counters start again where rows were deleted
     (SQLite reuses the highest rowid) and a counted version of a new thread would meet an old one.
     """
     return random.getrandbits(62)
+
+
+# The name the migrations and bench/run.py know it by.
+new_thread_version = new_version
 
 
 class Section(models.Model):
@@ -119,10 +123,13 @@ class Image(models.Model):
         return sorted((int(width), name) for width, name in self.renditions.items())
 
 
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", pgettext_lazy("article status", "published")
+
+
 class Article(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        PUBLISHED = "published", pgettext_lazy("article status", "published")
+    Status = ArticleStatus
 
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(
@@ -187,7 +194,7 @@ class Article(models.Model):
     )
     # Changes with every write to what the article page shows of the article itself (its fields,
     # paragraphs, image credits and links), so that its rendered HTML can be cached under it.
-    content_version = models.BigIntegerField(default=new_thread_version, editable=False)
+    content_version = models.BigIntegerField(default=new_version, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -197,7 +204,7 @@ class Article(models.Model):
             # An empty slug gives the article no address, and every list linking to it fails.
             models.CheckConstraint(condition=~models.Q(slug=""), name="article_slug_not_empty"),
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "published"]), name="article_status_valid"
+                condition=models.Q(status__in=ArticleStatus.values), name="article_status_valid"
             ),
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("lead"), ARTICLE_LEAD_MAX_LENGTH),
@@ -215,7 +222,7 @@ class Article(models.Model):
             self.slug = unique_slug(slug_from_title(self.title), taken=self.slug_taken)
         update_fields = kwargs.get("update_fields")
         if update_fields is None or update_fields:  # Django skips a save of no fields
-            self.content_version = new_thread_version()
+            self.content_version = new_version()
         if update_fields:
             kwargs["update_fields"] = {*update_fields, "content_version"}
         super().save(*args, **kwargs)
@@ -253,17 +260,20 @@ class ArticleRedirect(models.Model):
         return f"{self.old_slug} → {self.article.slug}"
 
 
+class BlockKind(models.TextChoices):
+    PARAGRAPH = "paragraph", _("paragraph")
+    HEADING = "heading", _("heading")
+    SUBHEADING = "subheading", _("subheading")
+    QUOTE = "quote", _("quote")
+    LIST = "list", _("list (one item a line)")
+    NUMBERED = "numbered", _("numbered list (one item a line)")
+    IMAGE = "image", _("image")
+
+
 class Block(models.Model):
     """One block of an article's body, in order: a paragraph, heading, quote, list or image."""
 
-    class Kind(models.TextChoices):
-        PARAGRAPH = "paragraph", _("paragraph")
-        HEADING = "heading", _("heading")
-        SUBHEADING = "subheading", _("subheading")
-        QUOTE = "quote", _("quote")
-        LIST = "list", _("list (one item a line)")
-        NUMBERED = "numbered", _("numbered list (one item a line)")
-        IMAGE = "image", _("image")
+    Kind = BlockKind
 
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="blocks", verbose_name=_("article")
@@ -287,17 +297,7 @@ class Block(models.Model):
         constraints = [
             models.UniqueConstraint(fields=("article", "position"), name="block_unique_position"),
             models.CheckConstraint(
-                condition=models.Q(
-                    kind__in=[
-                        "paragraph",
-                        "heading",
-                        "subheading",
-                        "quote",
-                        "list",
-                        "numbered",
-                        "image",
-                    ]
-                ),
+                condition=models.Q(kind__in=BlockKind.values),
                 name="block_kind_valid",
             ),
             models.CheckConstraint(
@@ -319,10 +319,13 @@ class Block(models.Model):
         return [line.strip() for line in self.text.splitlines() if line.strip()]
 
 
+class ImageCreditRole(models.TextChoices):
+    INLINE = "inline", _("image in the body")
+    FEATURED = "featured", _("featured image")
+
+
 class ImageCredit(models.Model):
-    class Role(models.TextChoices):
-        INLINE = "inline", _("image in the body")
-        FEATURED = "featured", _("featured image")
+    Role = ImageCreditRole
 
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="image_credits", verbose_name=_("article")
@@ -339,7 +342,7 @@ class ImageCredit(models.Model):
         ordering = ("article", "role", "after_paragraph", "pk")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(role__in=["inline", "featured"]),
+                condition=models.Q(role__in=ImageCreditRole.values),
                 name="imagecredit_role_valid",
             ),
             models.CheckConstraint(
@@ -362,10 +365,13 @@ class ImageCredit(models.Model):
         return " ".join(part for part in (self.source, "/", self.licence, self.subject) if part)
 
 
+class LinkKind(models.TextChoices):
+    REFERENCE = "reference", _("reference")
+    RELATED = "related", _("related article")
+
+
 class Link(models.Model):
-    class Kind(models.TextChoices):
-        REFERENCE = "reference", _("reference")
-        RELATED = "related", _("related article")
+    Kind = LinkKind
 
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="links", verbose_name=_("article")
@@ -379,7 +385,7 @@ class Link(models.Model):
         ordering = ("article", "kind", "position")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["reference", "related"]), name="link_kind_valid"
+                condition=models.Q(kind__in=LinkKind.values), name="link_kind_valid"
             ),
             models.UniqueConstraint(
                 fields=("article", "kind", "position"), name="link_unique_position"
@@ -392,6 +398,14 @@ class Link(models.Model):
         return self.title
 
 
+class CommentStatus(models.TextChoices):
+    PUBLISHED = "published", pgettext_lazy("comment status", "published")
+    HIDDEN = "hidden", _("hidden")
+    REMOVED = "removed", _("removed")
+    DELETED = "deleted", _("deleted by its author")
+    PENDING = "pending", _("awaiting approval")
+
+
 class Comment(MPTTModel):
     """A comment on an article; each top-level comment is the root of its own tree.
 
@@ -399,12 +413,7 @@ class Comment(MPTTModel):
     writes to one tree would corrupt its nested sets.
     """
 
-    class Status(models.TextChoices):
-        PUBLISHED = "published", pgettext_lazy("comment status", "published")
-        HIDDEN = "hidden", _("hidden")
-        REMOVED = "removed", _("removed")
-        DELETED = "deleted", _("deleted by its author")
-        PENDING = "pending", _("awaiting approval")
+    Status = CommentStatus
 
     # Indexes are few on purpose: every reply rewrites lft/rght of many rows of its tree, and each
     # such row gets a new entry in every index of the table. Leading columns of the composite
@@ -476,7 +485,7 @@ class Comment(MPTTModel):
 
     # On a thread's first comment: changes with every write that changes how the thread shows
     # (articles.services sets it), so that its rendered HTML can be cached under it.
-    thread_version = models.BigIntegerField(default=new_thread_version, editable=False)
+    thread_version = models.BigIntegerField(default=new_version, editable=False)
 
     # Declared here only to leave out django-mptt's index on tree_id alone: the (tree_id, lft)
     # index below serves every lookup by tree.
@@ -534,9 +543,7 @@ class Comment(MPTTModel):
                 name="comment_unique_import_ref",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=["published", "hidden", "removed", "deleted", "pending"]
-                ),
+                condition=models.Q(status__in=CommentStatus.values),
                 name="comment_status_valid",
             ),
             models.CheckConstraint(
@@ -559,6 +566,17 @@ class Comment(MPTTModel):
     def get_absolute_url(self) -> str:
         return reverse("articles:comment_detail", args=[self.article.slug, self.number])
 
+    @property
+    def is_published(self) -> bool:
+        """Whether every reader sees it (not hidden, removed, deleted or awaiting approval)."""
+        return self.status == self.Status.PUBLISHED
+
+
+def comment_url(article_url: str, number: int) -> str:
+    """Comment ``number``'s page, as ``Comment.get_absolute_url`` gives it, from its article's
+    address: pages link many comments, and reversing the URL for each would be slow."""
+    return f"{article_url}c/{number}/"
+
 
 class ReplyRef(models.Model):
     """A ``>>N`` in a comment: lets comment N list the comments that answer it."""
@@ -580,14 +598,17 @@ class ReplyRef(models.Model):
         return f"{self.source} >>{self.target_number}"
 
 
+class ReportReason(models.TextChoices):
+    SPAM = "spam", _("spam or advertising")
+    ABUSE = "abuse", _("abuse or harassment")
+    OFF_TOPIC = "off_topic", _("off topic")
+    OTHER = "other", _("something else")
+
+
 class Report(models.Model):
     """A reader's report that a comment breaks the rules."""
 
-    class Reason(models.TextChoices):
-        SPAM = "spam", _("spam or advertising")
-        ABUSE = "abuse", _("abuse or harassment")
-        OFF_TOPIC = "off_topic", _("off topic")
-        OTHER = "other", _("something else")
+    Reason = ReportReason
 
     comment = models.ForeignKey(
         Comment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("comment")
@@ -621,7 +642,7 @@ class Report(models.Model):
         ordering = ("-created_at",)
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(reason__in=["spam", "abuse", "off_topic", "other"]),
+                condition=models.Q(reason__in=ReportReason.values),
                 name="report_reason_valid",
             ),
             # One report per comment and reader, known by their browser, their account or their
@@ -744,6 +765,7 @@ class ModerationLog(models.Model):
         DISMISS = "dismiss", _("dismissed reports")
         CLOSE = "close", _("closed comments")
         REOPEN = "reopen", _("reopened comments")
+        PREMODERATE = "premod", _("changed pre-moderation")
 
     action = models.CharField(_("action"), max_length=10, choices=Action)
     moderator = models.ForeignKey(

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from . import services
-from .models import Article, Ban, Comment, CommentRevision, ModerationLog, Report
+from .models import Article, Ban, Comment, CommentRevision, ModerationLog, Premoderation, Report
+from .sql.locks import retrying
 
 Action = ModerationLog.Action
 
@@ -58,7 +59,7 @@ STATUS_ACTIONS = {
 }
 
 
-@services.retrying
+@retrying
 def comment_moderate(
     *, comment: Comment, action: Action, moderator: AbstractBaseUser, reason: str = ""
 ) -> Comment:
@@ -80,7 +81,7 @@ def reports_dismiss(*, comment: Comment, moderator: AbstractBaseUser, reason: st
         _log(Action.DISMISS, moderator=moderator, comment=comment, reason=reason)
 
 
-@services.retrying
+@retrying
 def comment_subtree_delete(
     *, comment: Comment, moderator: AbstractBaseUser, reason: str = ""
 ) -> int:
@@ -93,7 +94,7 @@ def comment_subtree_delete(
     return count
 
 
-@services.retrying
+@retrying
 def comment_reparent(
     *, comment: Comment, parent: Comment | None, moderator: AbstractBaseUser, reason: str = ""
 ) -> Comment:
@@ -111,7 +112,7 @@ def comment_reparent(
     return comment
 
 
-@services.retrying
+@retrying
 def comment_correct(
     *, comment: Comment, body: str, author_name: str, moderator: AbstractBaseUser, reason: str = ""
 ) -> Comment:
@@ -163,3 +164,35 @@ def article_comments_open(*, article: Article, is_open: bool, moderator: Abstrac
         Article.objects.filter(pk=article.pk).update(comments_open=is_open)
         article.comments_open = is_open
         _log(Action.REOPEN if is_open else Action.CLOSE, moderator=moderator, article=article)
+
+
+def ban_save(*, ban: Ban, moderator: AbstractBaseUser) -> Ban:
+    """Save a ban made by hand in the admin; a new one is logged as the moderator's."""
+    is_new = ban.pk is None
+    with transaction.atomic():
+        if is_new:
+            ban.created_by = moderator
+        ban.save()
+        if is_new:
+            _log(Action.BAN, moderator=moderator, target=str(ban)[:300], reason=ban.reason)
+    return ban
+
+
+def article_form_logged(
+    *, article: Article, changed: list[str], moderator: AbstractBaseUser
+) -> None:
+    """Log what a save of the article's form changed of who may comment and how: comments
+    closed or reopened, and its pre-moderation (the article is saved already)."""
+    if "comments_open" in changed:
+        action = Action.REOPEN if article.comments_open else Action.CLOSE
+        _log(action, moderator=moderator, article=article)
+    if "premoderation" in changed:
+        policy = article.premoderation
+        # Empty: the site-wide setting, named as the form's help text names it.
+        shown = Premoderation(policy).label if policy else "FORUM_PREMODERATION"
+        _log(
+            Action.PREMODERATE,
+            moderator=moderator,
+            article=article,
+            target=f"{article}: {shown}"[:300],
+        )

@@ -100,7 +100,7 @@ def is_author(request: HttpRequest, comment: Comment) -> bool:
 def can_change(request: HttpRequest, comment: Comment) -> bool:
     """Whether the author may still edit or delete the comment (for EDIT_WINDOW after posting)."""
     return (
-        comment.status == Comment.Status.PUBLISHED
+        comment.is_published
         and timezone.now() - comment.created_at <= EDIT_WINDOW
         and is_author(request, comment)
     )

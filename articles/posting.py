@@ -26,6 +26,7 @@ from . import moderation, services
 from .abuse import holds, limits, names
 from .models import Article, Comment, Report, UsedFormToken
 from .posters import Poster
+from .sql.locks import retrying
 
 
 class Refused(Exception):
@@ -55,7 +56,7 @@ def comment_may_post(*, article: Article, parent: Comment | None) -> None:
     """Refuse a post the article or the comment answered does not allow (previews ask too)."""
     if not article.comments_open:
         raise Refused(gettext("Comments on this article are closed."), code="closed")
-    if parent is not None and parent.status != Comment.Status.PUBLISHED:
+    if parent is not None and not parent.is_published:
         raise Refused(
             gettext("The comment you are replying to has been removed; you cannot reply."),
             code="parent_gone",
@@ -204,7 +205,7 @@ def comment_edit(*, comment: Comment, body: str, author_name: str, poster: Poste
     return Posted(comment=comment, held=held)
 
 
-@services.retrying
+@retrying
 def _edit_logged(*, comment: Comment, body: str, author_name: str, held: bool) -> Comment:
     with transaction.atomic():
         comment = services.comment_edit(

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 
 from . import images
-from .models import Article, Block, Image, new_thread_version
+from .models import Article, Block, Image, new_version
 
 # Positions are moved this far up first, so that giving the final ones never meets a taken one.
 _OUT_OF_THE_WAY = 1_000_000
@@ -39,7 +39,7 @@ def article_blocks_save(
             Block.objects.filter(pk=block.pk).update(position=position)
         else:
             block.save()
-    Article.objects.filter(pk=article.pk).update(content_version=new_thread_version())
+    Article.objects.filter(pk=article.pk).update(content_version=new_version())
     return blocks
 
 
@@ -65,7 +65,7 @@ def image_save(*, image: Image, file_changed: bool) -> Image:
             storage = image.file.storage
             transaction.on_commit(lambda: images.delete_files(old[0], old[1], storage=storage))
         # The articles showing it show other text or files now.
-        version = new_thread_version()
+        version = new_version()
         Article.objects.filter(blocks__image=image).update(content_version=version)
         Article.objects.filter(featured_image=image).update(content_version=version)
     return image

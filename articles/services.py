@@ -1,18 +1,15 @@
 """Every write to articles' comments: views, the admin and the importer all call these.
 
 Each function validates first, then runs in one short transaction that holds the lock of every
-comment tree it touches (see ``articles.locking``). Instances read before the lock may be stale, so
-the tree nodes involved are re-read under it.
+comment tree it touches (see ``articles.sql.locks``). Instances read before the lock may be
+stale, so the tree nodes involved are re-read under it.
 """
 
 import contextlib
 import functools
-import random
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
-from typing import ParamSpec, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -21,9 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext
-from mptt.exceptions import InvalidMove
 
-from . import locking, rows
 from .models import (
     AUTHOR_NAME_MAX_LENGTH,
     COMMENT_BODY_MAX_LENGTH,
@@ -34,12 +29,12 @@ from .models import (
     ReplyRef,
     Report,
     UsedFormToken,
-    new_thread_version,
+    new_version,
 )
+from .sql import comments as comments_sql
+from .sql import instances, locks
+from .sql.locks import retrying
 from .text import clean_comment_text, render_stored_body, reply_refs
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 def validate_comment_body(body: str) -> None:
@@ -73,18 +68,11 @@ def validate_comment_text(*, body: str, author_name: str) -> None:
         raise ValidationError(errors)
 
 
-def _defer_nested_set_checks() -> None:
-    """On PostgreSQL, check the nested sets' uniqueness at commit rather than per statement."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS comment_unique_tree_lft DEFERRED")
-
-
 def _lock_comments(*comment_ids: int, new_tree: bool = False) -> list[Comment]:
     """Lock the trees holding these comments, all at once, and return them as they stand then.
 
     Taking every lock in one go (in order) keeps two writers needing the same trees from
-    deadlocking. A comment moved to another tree between the read and the lock is followed.
+    deadlocks. A comment moved to another tree between the read and the lock is followed.
     """
     held: set[int | None] = set()
     while True:
@@ -94,28 +82,11 @@ def _lock_comments(*comment_ids: int, new_tree: bool = False) -> list[Comment]:
         wanted = {*trees.values(), *([None] if new_tree else [])}
         # The first locks are taken together, in order; any taken later (a comment was moved
         # meanwhile) are out of order, so they must not wait: see retrying().
-        locking.lock_trees(wanted - held, wait=not held)
+        locks.lock_trees(wanted - held, wait=not held)
         held |= wanted
         fresh = Comment.objects.in_bulk(comment_ids)
         if len(fresh) == len(trees) and all(c.tree_id in held for c in fresh.values()):
             return [fresh[pk] for pk in comment_ids]
-
-
-def retrying(write: Callable[P, R]) -> Callable[P, R]:
-    """Run a tree write again (a few times) when it met a lock it could not wait for."""
-
-    @functools.wraps(write)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        for attempt in range(5):
-            try:
-                return write(*args, **kwargs)
-            except locking.LockConflict:
-                if connection.in_atomic_block:
-                    raise  # only the outermost transaction can let go of its locks
-                time.sleep(0.01 * (attempt + 1) * random.random())
-        return write(*args, **kwargs)
-
-    return wrapper
 
 
 def _lock_comment(comment_id: int) -> Comment:
@@ -130,31 +101,20 @@ def _next_comment_number(article: Article, *, as_reader: bool) -> int:
     reader's post) it commits at once, so the article row is locked only for an instant and the
     tree locks alone order the tree writes. A post that fails afterwards leaves a gap.
     """
-    table = connection.ops.quote_name(Article._meta.db_table)
-    with connection.cursor() as cursor:
-        # Its commit need not wait for the disk: the comment's own commit, which does, comes after.
-        cursor.execute(
-            f"UPDATE {table} SET last_comment_number = last_comment_number + 1 "
-            "WHERE id = %s AND (comments_open OR %s) "
-            f"RETURNING last_comment_number{rows.without_flush_wait(connection)}",
-            [article.pk, not as_reader],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    number = comments_sql.take_comment_number(article.pk, even_if_closed=not as_reader)
+    if number is None:
         raise ValidationError(
             gettext("Comments on this article are closed."), code="comments_closed"
         )
-    article.last_comment_number = row[0]
-    return row[0]
+    article.last_comment_number = number
+    return number
 
 
 def _bump_threads(tree_ids: Iterable[int]) -> None:
     """Give these threads new versions: whatever was cached of them is out of date."""
     tree_ids = set(tree_ids)
     if tree_ids:
-        Comment.objects.filter(tree_id__in=tree_ids, lft=1).update(
-            thread_version=new_thread_version()
-        )
+        Comment.objects.filter(tree_id__in=tree_ids, lft=1).update(thread_version=new_version())
 
 
 def _bump_threads_answered(article_id: int, numbers: Iterable[int], *, besides: int) -> None:
@@ -202,7 +162,7 @@ def _save_reply_refs(comment: Comment, *, new: bool) -> None:
     refs = [ReplyRef(article_id=article_id, source=comment, target_number=n) for n in numbers]
     if new and len(refs) == 1:
         # The usual case, cannot collide: bulk_create cost more than the insert it made.
-        rows.insert(refs[0], connection)
+        instances.insert(refs[0], connection)
         return
     if not new:
         ReplyRef.objects.filter(source=comment).exclude(target_number__in=numbers).delete()
@@ -212,16 +172,6 @@ def _save_reply_refs(comment: Comment, *, new: bool) -> None:
 def _answered(comment: Comment) -> list[int]:
     """The numbers of the earlier comments this one answers with >>N."""
     return [n for n in reply_refs(comment.body) if n < comment.number]
-
-
-def _by_number(comment: Comment, attname: str) -> rows.Derived:
-    """``attname`` set to the key of ``comment``, found by its number (it may not be saved yet)."""
-    table = connection.ops.quote_name(Comment._meta.db_table)
-    return rows.Derived(
-        {attname: "source.id"},
-        f"FROM {table} source WHERE source.article_id = %s AND source.number = %s",
-        [comment.article_id, comment.number],
-    )
 
 
 def comment_create(
@@ -310,7 +260,7 @@ def _insert(
     earlier_threads = None
     with transaction.atomic():
         if parent is None:
-            locking.lock_trees([None])
+            locks.lock_trees([None])
             comment.save()  # django-mptt gives it the next tree id; it has a new thread_version
             _save_reply_refs(comment, new=True)
             if form_key:
@@ -330,7 +280,7 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_ke
 
     The lock, the parent's place, making room, the insert, its usual single >>N reference and the
     record of the form that sent it (``form_key``) go to the database in one round trip
-    (``rows.pipelined``): making room and the insert take the parent's place from its row as
+    (``instances.pipelined``): making room and the insert take the parent's place from its row as
     they run, and do nothing unless the parent is still in the locked tree. What the place says
     is looked at afterwards: a parent gone, or removed when a reader replies, refuses the reply
     (the transaction undoes what was written); one moved to another tree meanwhile has that tree
@@ -346,24 +296,26 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_ke
         # would hold its read transaction too.
         with contextlib.ExitStack() as cursors:
             cursor = functools.partial(_open_cursor, cursors)
-            with rows.pipelined(connection):
+            with instances.pipelined(connection):
                 if wait_for:
-                    locking.lock_trees(wait_for)
+                    locks.lock_trees(wait_for)
                     wait_for = []
-                place = _send_place_query(cursor(), parent)
-                open_parent = _open_parent(parent)
+                place = comments_sql.send_place_query(cursor(), parent)
+                open_parent = comments_sql.open_parent(parent)
                 room = cursor()
-                _make_room(room, parent, open_parent)
-                inserted = rows.send_insert(cursor(), comment, _under(open_parent))
+                comments_sql.make_room(room, parent, open_parent)
+                inserted = instances.send_insert(cursor(), comment, comments_sql.under(open_parent))
                 ref_saved = None
                 if len(answered) == 1:  # the usual case, as in _save_reply_refs
                     ref = ReplyRef(article_id=comment.article_id, target_number=answered[0])
-                    ref_saved = rows.send_insert(cursor(), ref, _by_number(comment, "source_id"))
+                    ref_saved = instances.send_insert(
+                        cursor(), ref, comments_sql.by_number(comment, "source_id")
+                    )
                 token_saved = None
                 if form_key:
                     token = UsedFormToken(key=form_key)
-                    token_saved = rows.send_insert(
-                        cursor(), token, _by_number(comment, "comment_id")
+                    token_saved = instances.send_insert(
+                        cursor(), token, comments_sql.by_number(comment, "comment_id")
                     )
             row = place.fetchone()
             if row is None:
@@ -390,7 +342,7 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_ke
         # Moved to another tree since it was read; once that tree is locked too, it stays there.
         parent.tree_id = tree_id
         if tree_id not in locked:
-            locking.lock_trees([tree_id], wait=False)
+            locks.lock_trees([tree_id], wait=False)
             locked.add(tree_id)
     if len(answered) > 1:
         _save_reply_refs(comment, new=True)
@@ -404,62 +356,21 @@ def _open_cursor(cursors: contextlib.ExitStack):
     return cursors.enter_context(connection.cursor())
 
 
-def _send_place_query(cursor, parent: Comment):
-    """Send the query of where the parent stands now: its tree id, its status, and how many of
-    the article's threads started before its own; return the cursor to read it from."""
-    table = connection.ops.quote_name(Comment._meta.db_table)
-    cursor.execute(
-        "SELECT node.tree_id, node.status, "
-        f"(SELECT COUNT(*) FROM {table} earlier WHERE earlier.article_id = node.article_id "
-        "AND earlier.parent_id IS NULL AND earlier.number < root.number) "
-        f"FROM {table} node "
-        f"JOIN {table} root ON root.tree_id = node.tree_id AND root.lft = 1 "
-        "WHERE node.id = %s",
-        [parent.pk],
-    )
-    return cursor
-
-
-def _open_parent(parent: Comment) -> tuple[str, list]:
-    """SQL finding the parent's row, ``parent``, if it is in the tree that is locked (one it was
-    moved out of is not: nothing is written there, and the write is sent again)."""
-    table = connection.ops.quote_name(Comment._meta.db_table)
-    return (
-        f"FROM {table} parent WHERE parent.id = %s AND parent.tree_id = %s",
-        [parent.pk, parent.tree_id],
-    )
-
-
-def _make_room(cursor, parent: Comment, open_parent: tuple[str, list]) -> None:
-    """Make room for a last reply to the parent: what django-mptt's insert_node does, in one
-    statement that also gives the thread a new version (the first comment's rght always moves),
-    with the parent's rght read by the statement itself."""
-    table = connection.ops.quote_name(Comment._meta.db_table)
-    source, params = open_parent
-    cursor.execute(
-        f"UPDATE {table} SET lft = CASE WHEN lft > room.edge THEN lft + 2 ELSE lft END, "
-        "rght = rght + 2, "
-        "thread_version = CASE WHEN lft = 1 THEN %s ELSE thread_version END "
-        f"FROM (SELECT parent.rght AS edge {source}) room "
-        "WHERE tree_id = %s AND rght >= room.edge",
-        [new_thread_version(), *params, parent.tree_id],
-    )
-
-
-def _under(open_parent: tuple[str, list]) -> rows.Derived:
-    """The new reply's place, taken from the parent's row once room is made: its parent's old
-    rght and the one after it, one level deeper."""
-    source, params = open_parent
-    return rows.Derived(
-        {
-            "tree_id": "parent.tree_id",
-            "lft": "parent.rght - 2",
-            "rght": "parent.rght - 1",
-            "level": "parent.level + 1",
-        },
-        source,
-        params,
-    )
+def validate_move(*, comment: Comment, parent: Comment | None) -> None:
+    """Refuse to make ``comment`` a reply to ``parent`` in another article or under one of its
+    own replies (``parent`` None, a thread of its own, is always allowed)."""
+    if parent is None:
+        return
+    if parent.article_id != comment.article_id:
+        raise ValidationError(
+            gettext("A comment can only be moved within its own article."),
+            code="parent_other_article",
+        )
+    if parent.tree_id == comment.tree_id and comment.lft <= parent.lft < comment.rght:
+        raise ValidationError(
+            gettext("A comment cannot be moved under one of its own replies."),
+            code="move_into_own_subtree",
+        )
 
 
 @retrying
@@ -475,21 +386,12 @@ def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
                 return comment
         else:
             comment, parent = _lock_comments(comment.pk, parent.pk)
-            if parent.article_id != comment.article_id:
-                raise ValidationError(
-                    gettext("A comment can only be moved within its own article."),
-                    code="parent_other_article",
-                )
+            # Checked again on the rows as locked: the tree may have changed since the form.
+            validate_move(comment=comment, parent=parent)
             if parent.pk == comment.parent_id:
                 return comment
         old_tree = comment.tree_id
-        try:
-            Comment.objects.move_node(comment, parent, "last-child")
-        except InvalidMove as error:
-            raise ValidationError(
-                gettext("A comment cannot be moved under one of its own replies."),
-                code="move_into_own_subtree",
-            ) from error
+        Comment.objects.move_node(comment, parent, "last-child")
         _bump_threads([old_tree, comment.tree_id])
     return comment
 
@@ -543,7 +445,7 @@ def comment_delete(*, comment: Comment) -> int:
     """Delete the comment and every reply under it; return how many comments went."""
     with transaction.atomic():
         comment = _lock_comment(comment.pk)
-        _defer_nested_set_checks()
+        comments_sql.defer_nested_set_checks()
         width = comment.rght - comment.lft + 1
         subtree = Comment.objects.filter(
             tree_id=comment.tree_id, lft__gte=comment.lft, lft__lte=comment.rght
@@ -603,7 +505,7 @@ def article_slug_change(*, article: Article, slug: str) -> Article:
             }
             - held
         ):
-            locking.lock_trees(wanted)
+            locks.lock_trees(wanted)
             held |= wanted
         article = Article.objects.select_for_update().get(pk=article.pk)
         if slug == article.slug:
@@ -631,7 +533,7 @@ def article_slug_change(*, article: Article, slug: str) -> Article:
 
 def article_content_changed(*, article_id: int) -> None:
     """Give the article a new content version: its paragraphs, credits or links changed."""
-    Article.objects.filter(pk=article_id).update(content_version=new_thread_version())
+    Article.objects.filter(pk=article_id).update(content_version=new_version())
 
 
 def report_create(
@@ -682,9 +584,9 @@ def comment_trees_rebuild(*, article: Article) -> int:
         held: set[int | None] = set()
         while wanted := {*article.comments.values_list("tree_id", flat=True), None} - held:
             # A thread started meanwhile is locked too before anything is read.
-            locking.lock_trees(wanted)
+            locks.lock_trees(wanted)
             held |= wanted
-        _defer_nested_set_checks()  # rows swap places
+        comments_sql.defer_nested_set_checks()  # rows swap places
         # Siblings keep the order they have, as far as the broken nested sets still tell it.
         nodes = list(article.comments.order_by("tree_id", "lft", "number"))
         before = {node.pk: _tree_fields(node) for node in nodes}

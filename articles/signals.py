@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from . import services
 from .abuse import addresses, limits
 from .images import delete_files
-from .models import Article, Block, Image, ImageCredit, Link, new_thread_version
+from .models import Article, Block, Image, ImageCredit, Link, new_version
 
 
 @receiver(user_login_failed)
@@ -22,7 +22,7 @@ def count_failed_login(sender, credentials, request=None, **kwargs) -> None:
 @receiver(post_delete, sender=Block)
 @receiver(post_delete, sender=ImageCredit)
 @receiver(post_delete, sender=Link)
-def article_content_changed(sender, instance, origin=None, **kwargs) -> None:
+def on_article_part_change(sender, instance, origin=None, **kwargs) -> None:
     """The article page shows these: its cached copy of the article is out of date.
 
     A signal rather than each model's save(), so that the admin's inlines and deletes through a
@@ -36,7 +36,7 @@ def article_content_changed(sender, instance, origin=None, **kwargs) -> None:
 @receiver(pre_delete, sender=Image)
 def image_gone_from_articles(sender, instance: Image, **kwargs) -> None:
     """Articles featuring it lose it (SET_NULL, an update that sends no signal): new versions."""
-    Article.objects.filter(featured_image=instance).update(content_version=new_thread_version())
+    Article.objects.filter(featured_image=instance).update(content_version=new_version())
 
 
 @receiver(post_delete, sender=Image)

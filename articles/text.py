@@ -9,6 +9,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from .models import comment_url
+
 # U+2028/U+2029 would otherwise split lines in Python but not on the page.
 _NEWLINE = re.compile(r"\r\n?|[\n\u2028\u2029]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -68,7 +70,7 @@ def render_stored_body(body: str, *, article_url: str, number: int) -> SafeStrin
     so that the HTML never changes once written."""
 
     def reply_url(n: int) -> str | None:
-        return f"{article_url}c/{n}/" if 1 <= n < number else None
+        return comment_url(article_url, n) if 1 <= n < number else None
 
     return render_comment_body(body, reply_url=reply_url)
 

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone, get_current_timezone_name
 from django.utils.translation import get_language, gettext, ngettext
 
-from .models import Article, Comment, ReplyRef
+from .models import Article, Comment, ReplyRef, comment_url
 from .text import render_stored_body
 
 # Replies nest this many levels below the first comment on a page; deeper ones continue on the
@@ -36,7 +36,7 @@ class Viewer:
     can_change: Callable[[Comment], bool] = _never
 
     def shows_text(self, comment: Comment) -> bool:
-        if comment.status == Comment.Status.PUBLISHED:
+        if comment.is_published:
             return True
         if comment.status in (Comment.Status.HIDDEN, Comment.Status.PENDING) and self.can_moderate:
             return True
@@ -54,7 +54,7 @@ class Row:
     comment: Comment
     depth: int
     opens: bool = False  # an <ol> opens before this item
-    closes: range = field(default_factory=lambda: range(0))  # </li></ol> pairs after it
+    closes: int = 0  # how many </li></ol> pairs follow it
     parent_number: int | None = None
     body_html: SafeString | str = ""
     label: str = ""
@@ -129,17 +129,17 @@ def layout(
             )
         if viewer.shows_text(comment):
             row.body_html = body_html(comment, article_url=article_url)
-            if comment.status != Comment.Status.PUBLISHED:
+            if not comment.is_published:
                 row.status_label = comment.get_status_display()
         if rows:
             previous = rows[-1]
             row.opens = depth > previous.depth
-            previous.closes = range(max(previous.depth - depth, 0))
+            previous.closes = max(previous.depth - depth, 0)
         else:
             row.opens = True
         rows.append(row)
     if rows:
-        rows[-1].closes = range(rows[-1].depth)
+        rows[-1].closes = rows[-1].depth
     return rows
 
 
@@ -239,7 +239,7 @@ def render_items(rows: list[Row], *, article_url: str) -> str:
     for index, row in enumerate(rows):
         c = row.comment
         n = c.number
-        url = f"{article_url}c/{n}/"
+        url = comment_url(article_url, n)
         if index and row.opens:
             out.append(f'<ol class="replies" id="r{row.parent_number}">')
         elif index:
@@ -276,7 +276,7 @@ def render_items(rows: list[Row], *, article_url: str) -> str:
             out.append(f'<p class="placeholder">{words["removed"]}</p>')
         if row.backlinks:
             links = "".join(
-                f' <a class="reply-ref" href="{article_url}c/{b}/" data-number="{b}">'
+                f' <a class="reply-ref" href="{comment_url(article_url, b)}" data-number="{b}">'
                 f"&gt;&gt;{b}</a>"
                 for b in row.backlinks
             )
@@ -307,7 +307,7 @@ def render_items(rows: list[Row], *, article_url: str) -> str:
         if row.continues:
             out.append(f'<p class="continue"><a href="{url}">{continue_text(count)}</a></p>')
         out.append("</article>")
-        out.append("</li></ol>" * len(row.closes))
+        out.append("</li></ol>" * row.closes)
     if rows:
         out.append("</li>")
     return "".join(out)

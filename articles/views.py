@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import forms, linked_data, posters, posting, services
 from .forms import CommentForm, ReportForm, SignupForm
-from .models import Article, Comment, ImageCredit, Link, Section
+from .models import Article, Comment, ImageCredit, Link, Section, comment_url
 from .querysets import ArticleQuerySet
 from .text import quote_text, render_comment_body
 from .threads import (
@@ -122,7 +122,7 @@ def _reply_url(article: Article) -> Callable[[int], str | None]:
     base = article.get_absolute_url()
 
     def reply_url(number: int) -> str | None:
-        return f"{base}c/{number}/" if 1 <= number <= article.last_comment_number else None
+        return comment_url(base, number) if 1 <= number <= article.last_comment_number else None
 
     return reply_url
 
@@ -358,7 +358,7 @@ def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             return response
         status = _shown_again(form, response)
     else:
-        quote = "quote" in request.GET and parent.status == Comment.Status.PUBLISHED
+        quote = "quote" in request.GET and parent.is_published
         body = quote_text(parent.body) + "\n" if quote else ""
         initial = {"author_name": posters.remembered_name(request), "body": body}
         form = CommentForm(initial=initial, user=request.user)
@@ -373,7 +373,7 @@ def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 
 def _comment_html(article: Article, comment: Comment) -> SafeString | str:
-    if comment.status != Comment.Status.PUBLISHED:
+    if not comment.is_published:
         return ""
     return body_html(comment, article_url=article.get_absolute_url())
 
@@ -408,7 +408,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         # For link previews: what any reader sees of it (a held comment is not there for them).
         "is_public": is_public,
         "share_title": f"#{comment.number} · {article.title}",
-        "share_text": comment.body if is_public and comment.status == "published" else "",
+        "share_text": comment.body if is_public and comment.is_published else "",
     }
     return render(request, "articles/comment_detail.html", context)
 
@@ -475,7 +475,7 @@ def comment_delete(request: HttpRequest, slug: str, number: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def comment_report(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     article, comment = _comment(slug, number)
-    if comment.status != Comment.Status.PUBLISHED:
+    if not comment.is_published:
         raise Http404
     form = ReportForm(request.POST or None)
     status = 200

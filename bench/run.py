@@ -524,8 +524,8 @@ def check_integrity(posted: list[Posted]) -> dict[str, list[str]]:
     """Problems found after the writes, by check (every list empty when all is well)."""
     from django.db.models import Count, F, Max
 
-    from articles.integrity import find_tree_problems
     from articles.models import Article, Comment
+    from articles.tree_checks import find_tree_problems
 
     hot = Comment.objects.filter(article__slug__startswith="bench-hot-")
     trees = find_tree_problems()  # every tree in the database
@@ -583,8 +583,8 @@ def postgres_version() -> str:
 
 
 def seed(results: Results, total: int, stream: str) -> None:
-    from articles.integrity import find_tree_problems
     from articles.models import Comment
+    from articles.tree_checks import find_tree_problems
 
     from . import seed as seeding
 

@@ -1,7 +1,7 @@
 """The search index: tables of normalised text that triggers keep in step with every write.
 
 Triggers rather than signals or service calls, so that no path that writes (the services, raw
-SQL in articles.rows, the admin, the importer, a migration) can leave the index stale, and the
+SQL in articles.sql, the admin, the importer, a migration) can leave the index stale, and the
 index changes in the same transaction as the text. One function per database engine below;
 callers (the migration, ``ensure_installed``) never see SQL.
 """

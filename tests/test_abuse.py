@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -17,16 +16,12 @@ from articles.abuse.limits import PosterCheck, check_poster
 from articles.forms import check_form_token, form_token
 from articles.models import Ban, Comment, ModerationLog
 
-from .conftest import count_in_two_processes, form, test_database_url
+from .helpers import count_in_two_processes, form, reader, test_database_url
 
 
 @pytest.fixture
 def url(seeded) -> str:
     return f"{seeded.get_absolute_url()}comment/"
-
-
-def reader(address: str = "198.51.100.7") -> Client:
-    return Client(REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="ja")
 
 
 def test_a_banned_address_gets_a_clear_message_and_nothing_is_saved(url):
@@ -92,7 +87,7 @@ def test_the_ban_found_is_the_instance_the_orm_would_load(db):
 
 @pytest.mark.django_db(transaction=True)  # autocommit, as a reader's post runs it
 def test_the_ban_and_the_rate_count_are_asked_in_one_round_trip(settings, monkeypatch):
-    """check_poster answers as active_ban and post_allowed do, their two statements pipelined
+    """check_poster answers as active_ban and within_limits do, their two statements pipelined
     on PostgreSQL (one after the other elsewhere); a banned poster's attempt counts too."""
     settings.FORUM_RATE_LIMITS = {"burst": (2, 3600), "hourly": (30, 86400)}
     monkeypatch.setattr("articles.abuse.limits.random.random", lambda: 1.0)  # no pruning statement

@@ -5,11 +5,12 @@ import re
 import pytest
 from django.contrib.auth.models import User
 
-from articles import locking, services
-from articles.integrity import find_tree_problems
+from articles import services
 from articles.models import Ban, Comment, ModerationLog, Report
+from articles.sql import locks
+from articles.tree_checks import find_tree_problems
 
-from .conftest import grow_thread, numbered, tree_shape
+from .helpers import form, grow_thread, numbered, tree_shape
 
 CHANGELIST = "/admin/articles/comment/"
 
@@ -140,15 +141,15 @@ def test_a_write_that_meets_a_tree_lock_out_of_order_tries_again(
     """A comment moved by someone else between the page's read and the lock: the tree lock is
     taken out of order and refused (LockConflict). The admin's own transaction must let go and
     the write run again, not answer 500."""
-    real_lock_trees, refused = locking.lock_trees, []
+    real_lock_trees, refused = locks.lock_trees, []
 
     def lock_trees(tree_ids, *, wait=True):
         if not refused:
             refused.append(tree_ids)
-            raise locking.LockConflict("comment tree is locked")
+            raise locks.LockConflict("comment tree is locked")
         return real_lock_trees(tree_ids, wait=wait)
 
-    monkeypatch.setattr(locking, "lock_trees", lock_trees)
+    monkeypatch.setattr(locks, "lock_trees", lock_trees)
     comments = numbered(thread)
     if page == "move":
         url = f"{CHANGELIST}{comments[2].pk}/change/"
@@ -228,7 +229,6 @@ def test_removing_a_reported_comment_resolves_its_reports(moderator_client, mode
 
 
 def test_ban_action_records_a_ban_by_ip_hash_without_the_address(moderator_client, seeded, client):
-    from .conftest import form
 
     reader = type(client)(REMOTE_ADDR="203.0.113.9")
     reader.post(f"{seeded.get_absolute_url()}comment/", form({"body": "荒らし投稿"}))
@@ -330,7 +330,6 @@ def test_change_page_offers_the_lists_actions_and_confirms_them(moderator_client
 
 
 def test_change_page_ban_confirms_what_it_did(moderator_client, seeded, client):
-    from .conftest import form
 
     reader = type(client)(REMOTE_ADDR="203.0.113.7")
     reader.post(f"{seeded.get_absolute_url()}comment/", form({"body": "荒らし"}))
@@ -348,7 +347,6 @@ def test_change_page_ban_confirms_what_it_did(moderator_client, seeded, client):
 
 
 def test_ban_from_the_list_confirms_what_it_did(moderator_client, seeded, client):
-    from .conftest import form
 
     reader = type(client)(REMOTE_ADDR="203.0.113.8")
     reader.post(f"{seeded.get_absolute_url()}comment/", form({"body": "荒らし2"}))
@@ -382,3 +380,27 @@ def test_admin_index_shows_what_awaits_moderators(moderator_client, thread):
     page = moderator_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").text
     assert "1 comment awaits approval" in page
     assert "2 open reports" in page
+
+
+def test_a_ban_made_by_hand_in_the_admin_is_logged_as_its_moderators(admin_client, admin_user):
+    data = {
+        "user": "",
+        "ip_hash": "f" * 64,
+        "reason": "荒らし",
+        "expires_at_0": "",
+        "expires_at_1": "",
+    }
+    assert admin_client.post("/admin/articles/ban/add/", data).status_code == 302
+    ban = Ban.objects.get()
+    assert ban.created_by == admin_user
+    log = ModerationLog.objects.get()
+    assert (log.action, log.moderator, log.target, log.reason) == (
+        "ban",
+        admin_user,
+        str(ban),
+        "荒らし",
+    )
+    data["reason"] = "荒らし（延長）"
+    change = admin_client.post(f"/admin/articles/ban/{ban.pk}/change/", data)
+    assert change.status_code == 302
+    assert ModerationLog.objects.count() == 1  # a change to a ban is not a new ban

@@ -14,9 +14,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, connections
 
-from articles import locking, services
-from articles.integrity import find_tree_problems
+from articles import services
 from articles.models import Article, Comment
+from articles.sql import locks
+from articles.tree_checks import find_tree_problems
 
 POSTERS = 8
 POSTS_EACH = 25
@@ -100,7 +101,7 @@ def test_concurrent_posters_keep_every_tree_sound(article):
 
 @pytest.mark.django_db(transaction=True)
 def test_without_the_tree_lock_the_same_test_finds_damage(article, monkeypatch):
-    monkeypatch.setattr(locking, "lock_trees", lambda tree_ids, *, wait=True: None)
+    monkeypatch.setattr(locks, "lock_trees", lambda tree_ids, *, wait=True: None)
     if connection.vendor == "sqlite":
         # On SQLite the lock is the IMMEDIATE transaction; new connections read these options.
         options = connection.settings_dict["OPTIONS"]

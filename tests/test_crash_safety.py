@@ -12,10 +12,10 @@ from django.conf import settings
 from django.db import connection
 
 from articles import services
-from articles.integrity import find_tree_problems
 from articles.models import Article, Comment
+from articles.tree_checks import find_tree_problems
 
-from .conftest import test_database_url
+from .helpers import test_database_url
 
 # Posts replies, printing each one's number once comment_create has returned (committed); then
 # starts one more post and stops inside its tree write, after the rows were shifted to make room,
@@ -26,6 +26,7 @@ import django
 django.setup()
 from articles import services
 from articles.models import Article, Comment
+from articles.sql import comments as comments_sql
 
 article = Article.objects.get(slug="crash-test")
 root = Comment.objects.get(article=article, number=1)
@@ -34,14 +35,14 @@ for index in range(int(sys.argv[1])):
     comment = services.comment_create(article=article, parent=parent, body=f"ack {index}")
     print("acknowledged", comment.number, flush=True)
 
-make_room = services._make_room
+make_room = comments_sql.make_room
 
 def stuck(*args, **kwargs):
     make_room(*args, **kwargs)
     print("inside", flush=True)
     time.sleep(120)
 
-services._make_room = stuck
+comments_sql.make_room = stuck
 services.comment_create(article=article, parent=root, body="never acknowledged")
 print("returned", flush=True)
 """

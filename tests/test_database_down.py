@@ -9,7 +9,7 @@ from django.urls import reverse
 from articles import services
 from articles.models import Comment
 
-from .conftest import form
+from .helpers import form
 
 TEXT = "消えては困る長い文章です。<b>太字</b> & 記号"
 

@@ -6,7 +6,7 @@ from django.test import Client
 
 from articles.models import Comment
 
-from .conftest import form
+from .helpers import form
 
 
 def test_404_is_the_sites_page_in_the_readers_language(client, db):

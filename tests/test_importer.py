@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles.integrity import find_tree_problems
 from articles.models import Article, Block, Comment, ImageCredit, Link
+from articles.tree_checks import find_tree_problems
 
-from .conftest import SEED_NAME, tree_shape
+from .helpers import SEED_NAME, tree_shape
 
 
 def run(*args: str) -> str:

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from articles import publishing, services
 from articles.models import Article, Comment, Image
 from articles.views import THREADS_PER_PAGE
-from tests.conftest import image_bytes
+from tests.helpers import image_bytes
 
 
 def structured_data(html: str) -> dict:

@@ -21,16 +21,12 @@ from articles.models import (
 )
 from articles.posters import Poster
 
-from .conftest import form
+from .helpers import form, reader
 
 
 @pytest.fixture
 def url(article) -> str:
     return article.get_absolute_url()
-
-
-def reader(address: str = "198.51.100.7") -> Client:
-    return Client(REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="ja")
 
 
 @pytest.fixture
@@ -57,28 +53,37 @@ def test_an_edit_that_would_be_held_goes_back_to_the_approval_queue(author, url,
     assert "承認後に再び表示されます" in author.get(url).text
 
 
-def test_an_edit_by_a_poster_banned_since_is_refused(author, url):
+def ban_the_author(article, settings):
     Ban.objects.create(ip_hash=ip_hash("198.51.100.7"), reason="荒らし")
-    response = author.post(f"{url}c/1/edit/", form({"author_name": "太郎", "body": "書き換え"}))
-    assert response.status_code == 403
-    assert "このサイトではコメントできません" in response.text
-    assert "書き換え" in response.text  # the reader's text comes back
-    assert Comment.objects.get(number=1).body == "最初の文"
 
 
-def test_an_edit_after_comments_were_closed_is_refused(author, url, article):
+def close_the_article(article, settings):
     article.comments_open = False
     article.save()
-    response = author.post(f"{url}c/1/edit/", form({"author_name": "太郎", "body": "書き換え"}))
-    assert response.status_code == 400
-    assert "この記事へのコメントは締め切られました" in response.text
-    assert Comment.objects.get(number=1).body == "最初の文"
 
 
-def test_an_edit_over_the_rate_limit_is_refused(author, url, settings):
-    settings.FORUM_RATE_LIMITS = {"hourly": (1, 3600)}  # the post itself used it up
+def use_up_the_rate_limit(article, settings):
+    settings.FORUM_RATE_LIMITS = {"burst": (1, 3600)}  # the post itself used it up
+
+
+@pytest.mark.parametrize(
+    ("since", "status", "message"),
+    [
+        (ban_the_author, 403, "このサイトではコメントできません"),
+        (close_the_article, 400, "この記事へのコメントは締め切られました"),
+        (use_up_the_rate_limit, 429, None),
+    ],
+    ids=["banned", "closed", "too-fast"],
+)
+def test_an_edit_is_refused_by_the_rules_of_posts(
+    author, url, article, settings, since, status, message
+):
+    since(article, settings)
     response = author.post(f"{url}c/1/edit/", form({"author_name": "太郎", "body": "書き換え"}))
-    assert response.status_code == 429
+    assert response.status_code == status
+    if message:
+        assert message in response.text
+        assert "書き換え" in response.text  # the reader's text comes back
     assert Comment.objects.get(number=1).body == "最初の文"
 
 

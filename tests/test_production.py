@@ -22,7 +22,7 @@ from articles.abuse.addresses import client_ip
 from articles.abuse.limits import Limit, within_limit
 from forum.postgresql.base import HEALTHY_FOR
 
-from .conftest import count_in_two_processes, test_database_url
+from .helpers import count_in_two_processes, test_database_url
 
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "0",

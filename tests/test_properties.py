@@ -20,8 +20,8 @@ from hypothesis.stateful import (
 )
 
 from articles import services
-from articles.integrity import find_tree_problems
 from articles.models import Article, Comment
+from articles.tree_checks import find_tree_problems
 
 Key = str  # "a3": comment #3 on article "a"
 

@@ -5,15 +5,24 @@ from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import iri_to_uri
 
 from articles import publishing, services
-from articles.models import Article, ArticleRedirect, Block, Image, Section
+from articles.models import (
+    Article,
+    ArticleRedirect,
+    Block,
+    Image,
+    ModerationLog,
+    Premoderation,
+    Section,
+)
 from articles.slugs import slug_from_title
-from tests.conftest import form, image_bytes
+from tests.helpers import form, image_bytes
 
 ADD_URL = "/admin/articles/article/add/"
 INLINES = ("blocks", "image_credits", "links", "redirects")
@@ -550,3 +559,34 @@ def test_an_editor_who_is_not_a_superuser_writes_and_publishes(db, client, media
     article = Article.objects.get()
     assert (article.author, article.featured_image) == (editor, image)
     assert client.get("/admin/articles/comment/").status_code == 403  # not a moderator
+
+
+# Who may comment, changed in the article's form -------------------------------------------------
+
+
+def test_closing_reopening_and_pre_moderation_changed_in_the_form_are_logged(
+    admin_client, admin_user, article, admin_url
+):
+    def save(**fields) -> list[tuple]:
+        data = article_form(article.title, slug=article.slug, **fields)
+        assert admin_client.post(admin_url(article), data).status_code == 302
+        entries = ModerationLog.objects.order_by("pk")
+        return list(entries.values_list("action", "moderator", "article", "target"))
+
+    assert save() == []  # nothing changed that the log keeps
+    closed = ("close", admin_user.pk, article.pk, article.title)
+    assert save(comments_open="") == [closed]
+    with translation.override(settings.LANGUAGE_CODE):
+        policy = f"{article.title}: {Premoderation.ALL.label}"
+    held = ("premod", admin_user.pk, article.pk, policy)
+    reopened = ("reopen", admin_user.pk, article.pk, article.title)
+    assert save(premoderation="all") == [closed, reopened, held]
+    assert save(premoderation="all") == [closed, reopened, held]
+    assert save()[-1] == (
+        "premod",
+        admin_user.pk,
+        article.pk,
+        f"{article.title}: FORUM_PREMODERATION",
+    )
+    article.refresh_from_db()
+    assert (article.comments_open, article.premoderation) == (True, "")

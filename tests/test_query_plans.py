@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from articles.models import Article, Comment
 
-from .conftest import form
+from .helpers import form
 
 TABLE = Comment._meta.db_table
 ROOTS = re.compile(r"parent_id\"? IS NULL", re.IGNORECASE)

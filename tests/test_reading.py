@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import services
-from articles.models import Article, Comment
+from articles.models import Article, Comment, comment_url
 from articles.threads import MAX_DEPTH
 from articles.views import THREADS_PER_PAGE
 
@@ -307,3 +307,10 @@ def test_the_migration_relinks_ranges_in_comments_stored_before(client, article,
         ReplyRef.objects.filter(source=reply).values_list("target_number", flat=True)
     ) == [1, 2, 3]
     assert Comment.objects.values("body_html", "thread_version").get(pk=other.pk) == untouched
+
+
+@pytest.mark.parametrize("slug", ["article-1", "記事-1"])
+def test_a_comments_address_built_from_its_articles_is_the_one_reversed(db, post, slug):
+    article = Article.objects.create(title="記事", slug=slug, lead="リード")
+    comment = post(article)
+    assert comment_url(article.get_absolute_url(), comment.number) == comment.get_absolute_url()

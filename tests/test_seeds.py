@@ -18,7 +18,7 @@ from articles.seeds import (
     read_lines,
 )
 
-from .conftest import SEED_NAME
+from .helpers import SEED_NAME
 
 SEED = Path(settings.SEEDS_DIR) / f"{SEED_NAME}.txt"
 SHARED_SEED = Path(settings.BASE_DIR).parent / "shared" / "seeds" / f"{SEED_NAME}.txt"

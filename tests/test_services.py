@@ -7,12 +7,13 @@ from django.core.management import CommandError, call_command
 from django.db import DataError, connection
 from django.db.migrations.loader import MigrationLoader
 
-from articles import locking, services
+from articles import services
 from articles.abuse import limits
-from articles.integrity import find_tree_problems
 from articles.models import Comment, ReplyRef, UsedFormToken
+from articles.sql import locks
+from articles.tree_checks import find_tree_problems
 
-from .conftest import numbered, tree_shape
+from .helpers import numbered, tree_shape
 
 
 def test_replies_nest_under_their_parents_in_posting_order(thread):
@@ -21,7 +22,7 @@ def test_replies_nest_under_their_parents_in_posting_order(thread):
 
 
 def test_a_reply_is_saved_as_the_orm_saves_and_loads_it(thread):
-    """Replies are inserted by a statement written out (articles.rows.insert)."""
+    """Replies are inserted by a statement written out (articles.sql.instances.insert)."""
     from django.db.models.signals import post_save, pre_save
 
     sent = []
@@ -80,15 +81,15 @@ def test_a_reply_whose_parent_moved_into_a_busy_thread_waits_for_that_thread_nex
     other = post(article, "三")
     stale = Comment.objects.get(pk=second.pk)  # read while still in #1's thread
     services.comment_move(comment=second, parent=other)
-    real_lock_trees, calls = locking.lock_trees, []
+    real_lock_trees, calls = locks.lock_trees, []
 
     def lock_trees(tree_ids, *, wait=True):
         calls.append((sorted(tree_ids), wait))
         if not wait and sum(1 for _, waited in calls if not waited) == 1:
-            raise locking.LockConflict("busy")  # the new thread is being written to
+            raise locks.LockConflict("busy")  # the new thread is being written to
         return real_lock_trees(tree_ids, wait=wait)
 
-    monkeypatch.setattr(locking, "lock_trees", lock_trees)
+    monkeypatch.setattr(locks, "lock_trees", lock_trees)
     reply = post(article, "四", parent=stale)
     assert reply.tree_id == other.tree_id
     assert calls == [

@@ -11,7 +11,7 @@ from django.utils import timezone
 from articles.models import Comment, Report
 from articles.posters import NAME_COOKIE
 
-from .conftest import form
+from .helpers import form
 
 
 @pytest.fixture

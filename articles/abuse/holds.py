@@ -33,7 +33,7 @@ def is_new_poster(*, user, poster_key: str, ip_hash: str) -> bool:
         who = Q(user=user)
     else:
         who = Q(poster_key=poster_key) | Q(ip_hash=ip_hash)
-    return not Comment.objects.filter(who, status=Comment.Status.PUBLISHED).exists()
+    return not Comment.objects.filter(who).visible().exists()
 
 
 def needs_approval(*, article: Article, body: str, user, poster_key: str, ip_hash: str) -> bool:

@@ -19,8 +19,10 @@ from django.db import connection
 from django.utils import timezone
 
 from ..models import Ban, RateCounter
-from ..rows import pipelined, without_flush_wait
-from .bans import active_ban, send_ban_query
+from ..sql.bans import send_ban_query
+from ..sql.instances import pipelined
+from ..sql.rate_counters import send_rate_count
+from .bans import active_ban
 
 
 @dataclass(frozen=True)
@@ -46,28 +48,15 @@ class DatabaseStore:
     def send_count(self, cursor, counted: Counted) -> Callable[[], bool]:
         """Send ``count``'s upsert on ``cursor``; return what reads its answer."""
         now = time.time()
-        rows, params = [], []
+        rows = []
         for key, limit in counted:
             window_start = datetime.fromtimestamp(limit.window_start(now), tz=UTC)
             expires_at = window_start + timedelta(seconds=limit.seconds)
-            rows.append("(%s, %s, %s, 1)")
-            params += [
-                f"{limit.name}:{key}",
-                # As the ORM stores them, so that its queries (so_far, pruning) match.
-                cursor.db.ops.adapt_datetimefield_value(window_start),
-                cursor.db.ops.adapt_datetimefield_value(expires_at),
-            ]
-        table = RateCounter._meta.db_table
-        # A count lost in a crash would not matter: its commit need not wait for the disk.
-        cursor.execute(
-            f"INSERT INTO {table} (key, window_start, expires_at, count) VALUES {', '.join(rows)} "
-            f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
-            f"RETURNING key, count{without_flush_wait(cursor.db)}",
-            params,
-        )
+            rows.append((f"{limit.name}:{key}", window_start, expires_at))
+        answer = send_rate_count(cursor, rows)
 
         def read() -> bool:
-            counts = {key: count for key, count, *_ in cursor.fetchall()}
+            counts = answer()
             if random.random() < 0.02:
                 RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
             return all(counts[f"{limit.name}:{key}"] <= limit.count for key, limit in counted)
@@ -162,9 +151,9 @@ def check_poster(
     """The ban in force on this reader, and whether this post (or report) goes over a limit.
 
     With the rate counts in the database, both statements go in one round trip
-    (``rows.pipelined``); a banned poster's attempt counts against their limits too. ``also``
-    sends one more read in that round trip (given a cursor, it sends its statement and returns
-    what reads the answer): the caller's own question, asked of every post.
+    (``sql.instances.pipelined``); a banned poster's attempt counts against their limits too.
+    ``also`` sends one more read in that round trip (given a cursor, it sends its statement and
+    returns what reads the answer): the caller's own question, asked of every post.
     """
     counted = counted_for(verb, user=user, ip_hash=ip_hash)
     counts = store()

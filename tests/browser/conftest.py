@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from .helpers import PHONE, new_page
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Screenshots for a person to look at, kept after the run.
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-output" / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +52,6 @@ def browser() -> Iterator:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
-
-
-def new_page(browser, live_server, *, viewport=DESKTOP, locale="ja-JP"):
-    context = browser.new_context(viewport=viewport, locale=locale, base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    return context.new_page()
 
 
 @pytest.fixture

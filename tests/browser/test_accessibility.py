@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 
 from articles.models import Article, Comment, Section
 
-from ..conftest import SEED_NAME
-from .conftest import DESKTOP, PHONE
+from ..helpers import SEED_NAME
+from .helpers import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

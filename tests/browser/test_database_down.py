@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from articles import services
 from articles.models import Article, Comment
 
-from ..conftest import SEED_NAME
-from .conftest import PHONE, new_page
+from ..helpers import SEED_NAME
+from .helpers import PHONE, new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

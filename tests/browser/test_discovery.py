@@ -8,7 +8,7 @@ from django.utils.encoding import iri_to_uri
 
 from articles.models import Article
 
-from ..conftest import SEED_NAME
+from ..helpers import SEED_NAME
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from articles.models import Article
 
-from ..conftest import SEED_NAME
-from .conftest import PHONE
+from ..helpers import SEED_NAME
+from .helpers import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

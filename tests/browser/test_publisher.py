@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from articles.models import Article, Image
 
-from ..conftest import image_bytes
-from .conftest import PHONE, new_page
+from ..helpers import image_bytes
+from .helpers import PHONE, new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

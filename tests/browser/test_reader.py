@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from articles.models import Article, Comment
 
-from ..conftest import SEED_NAME
+from ..helpers import SEED_NAME
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -189,7 +189,7 @@ def test_an_edited_comment_and_a_staff_comment_are_marked(
 
     from articles import services
 
-    from .conftest import DESKTOP, PHONE, new_page
+    from .helpers import DESKTOP, PHONE, new_page
 
     staff = get_user_model().objects.create_user("管理人", is_staff=True)
     services.comment_create(

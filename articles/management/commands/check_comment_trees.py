@@ -8,8 +8,8 @@ links, under the trees' locks. Exits non-zero while broken trees remain.
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles import services
-from articles.integrity import find_tree_problems
 from articles.models import Article, Comment
+from articles.tree_checks import find_tree_problems
 
 
 class Command(BaseCommand):

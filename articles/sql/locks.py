@@ -12,9 +12,16 @@ it touches (and the new-tree lock when it creates a tree); the lock is released 
   database's single write lock; there is nothing more to take.
 """
 
-from collections.abc import Iterable
+import functools
+import random
+import time
+from collections.abc import Callable, Iterable
+from typing import ParamSpec, TypeVar
 
 from django.db import NotSupportedError, connection
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # The first key of our advisory locks, so that they cannot collide with other users of
 # pg_advisory_xact_lock(int, int) in the same database ("CmTr").
@@ -58,3 +65,20 @@ def lock_trees(tree_ids: Iterable[int | None], *, wait: bool = True) -> None:
             )
     else:
         raise NotSupportedError(f"No comment-tree lock for the {connection.vendor} backend.")
+
+
+def retrying(write: Callable[P, R]) -> Callable[P, R]:
+    """Run a tree write again (a few times) when it met a lock it could not wait for."""
+
+    @functools.wraps(write)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(5):
+            try:
+                return write(*args, **kwargs)
+            except LockConflict:
+                if connection.in_atomic_block:
+                    raise  # only the outermost transaction can let go of its locks
+                time.sleep(0.01 * (attempt + 1) * random.random())
+        return write(*args, **kwargs)
+
+    return wrapper
