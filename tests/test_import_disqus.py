@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from articles.abuse.addresses import ip_hash
-from articles.integrity import find_tree_problems
 from articles.models import Article, Comment
+from articles.tree_checks import find_tree_problems
 
 DISQUS = Path(__file__).parent / "data" / "disqus.xml"
 

@@ -12,8 +12,8 @@ from articles import services
 from articles.abuse.addresses import ip_hash
 from articles.importers.html import body_from_html, text_from_html
 from articles.importers.wxr import ImportFileError, read_wxr
-from articles.integrity import find_tree_problems
 from articles.models import Article, Block, Comment, ImageCredit, ReplyRef
+from articles.tree_checks import find_tree_problems
 
 DATA = Path(__file__).parent / "data"
 WXR_12 = DATA / "wordpress-1.2.xml"
@@ -295,7 +295,7 @@ def test_reply_loops_are_broken_and_reported(db, tmp_path):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_import_holds_the_new_tree_lock(db):
     """On PostgreSQL the bulk write takes the same advisory lock as a reader's new thread."""
-    from articles.locking import ADVISORY_NAMESPACE, NEW_TREE
+    from articles.sql.locks import ADVISORY_NAMESPACE, NEW_TREE
 
     seen = []
 

@@ -1,7 +1,7 @@
 """Writing an imported article and its comments: created, or brought up to date, idempotently.
 
 Each article is written in one transaction. Comment trees are written in bulk rather than one
-locked insert per comment, under the same locks the services take (``articles.locking``): a new
+locked insert per comment, under the same locks the services take (``articles.sql.locks``): a new
 article's threads are new trees, written under the new-tree lock with tree ids chosen under it,
 as django-mptt chooses them; comments added to an existing article are written under the locks
 of all its trees and the new-tree lock, and its trees are then rebuilt from the parent links
@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from .. import locking, services
+from .. import services
 from ..models import (
     ARTICLE_LEAD_MAX_LENGTH,
     AUTHOR_NAME_MAX_LENGTH,
@@ -32,6 +32,7 @@ from ..models import (
     ReplyRef,
 )
 from ..slugs import SLUG_MAX_LENGTH, slug_from_title, unique_slug
+from ..sql import locks
 from ..text import clean_comment_text, render_stored_body, reply_refs
 from .html import Body, image_credit
 
@@ -301,7 +302,7 @@ def _insert_new_article_comments(
         return
     roots, children = _layout(comments, set(), summary, article.slug)
     numbers = {c.ref: n for n, c in enumerate(comments, 1)}
-    locking.lock_trees([None])
+    locks.lock_trees([None])
     next_tree_id = (Comment.objects.aggregate(Max("tree_id"))["tree_id__max"] or 0) + 1
     # Depth-first without recursion (a reply chain can be thousands deep), then written level by
     # level, each level knowing its parents' ids.
@@ -340,7 +341,7 @@ def _lock_article_trees(article: Article) -> None:
     """Hold the locks of every tree of the article, and the new-tree lock."""
     held: set[int | None] = set()
     while wanted := {*article.comments.values_list("tree_id", flat=True), None} - held:
-        locking.lock_trees(wanted)  # a thread started meanwhile is locked too
+        locks.lock_trees(wanted)  # a thread started meanwhile is locked too
         held |= wanted
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0013_posting_rules'),
+        ('articles', '0014_import_ref'),
     ]
 
     operations = [
