@@ -72,14 +72,17 @@ def make_renditions(name: str, *, storage=default_storage) -> tuple[dict[str, st
 
     Pages show only these copies: they are turned upright as the camera's EXIF says, and carry
     none of its metadata (a phone photo's EXIF can hold where it was taken). The original stays
-    in storage, linked from nowhere but the admin.
+    in storage, linked from nowhere but the admin; but its address can be guessed from its
+    copies' names and MEDIA_ROOT is served whole, so it is rewritten without its metadata too.
     """
     stem = PurePosixPath(name)
     renditions: dict[str, str] = {}
     with storage.open(name, "rb") as stored, PillowImage.open(stored) as original:
         original.load()
+        image_format = original.format
         upright = ImageOps.exif_transpose(original)
         image = upright.convert("RGBA" if upright.mode in ("RGBA", "LA", "P") else "RGB")
+    _strip_metadata(name, upright, image_format, storage=storage)
     widths = [width for width in RENDITION_WIDTHS if width < image.width]
     widths.append(min(image.width, RENDITION_WIDTHS[-1]))
     for width in widths:
@@ -92,6 +95,21 @@ def make_renditions(name: str, *, storage=default_storage) -> tuple[dict[str, st
         )
         renditions[str(width)] = saved
     return renditions, image.width, image.height
+
+
+def _strip_metadata(name: str, upright: PillowImage.Image, image_format: str, *, storage) -> None:
+    """Store the original again, upright, under the same name, with no EXIF, XMP or comments
+    (Pillow writes metadata only when asked to)."""
+    out = BytesIO()
+    options = {"quality": 95} if image_format == "JPEG" else {}
+    if image_format == "JPEG" and upright.mode not in ("RGB", "L", "CMYK"):
+        upright = upright.convert("RGB")
+    upright.save(out, image_format, **options)
+    storage.delete(name)
+    saved = storage.save(name, ContentFile(out.getvalue()))
+    if saved != name:  # another file took the name meanwhile: never link the stripped copy wrong
+        storage.delete(saved)
+        raise OSError(f"could not store {name} again without its metadata")
 
 
 def delete_files(name: str, renditions: dict[str, str], *, storage=default_storage) -> None:

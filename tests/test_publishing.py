@@ -506,6 +506,13 @@ def test_a_camera_photo_is_shown_upright_and_without_its_metadata(db, media_root
     with PillowImage.open(media_root / image.renditions["300"]) as copy:
         assert copy.size == (300, 400)
         assert not copy.getexif()
+    # The original is kept, upright, without its metadata: MEDIA_ROOT is served, and its address
+    # is its copies' less the width.
+    original = (media_root / image.file.name).read_bytes()
+    assert b"Camera maker" not in original
+    with PillowImage.open(media_root / image.file.name) as kept:
+        assert kept.size == (300, 400)
+        assert not kept.getexif()
 
 
 def test_the_admin_list_tells_drafts_scheduled_and_published_apart(
