@@ -72,8 +72,9 @@ def custom_plans(using: str = "default") -> Iterator[None]:
 
 
 def comments(query: Query, *, article: Article | None = None) -> QuerySet[Comment]:
-    """Published comments of public articles holding every term, newest first."""
-    found = Comment.objects.visible().filter(article__in=Article.objects.published())
+    """Published comments under no held comment, of public articles, holding every term, newest
+    first."""
+    found = Comment.objects.public().filter(article__in=Article.objects.published())
     if article is not None:
         found = found.filter(article=article)
     return (

@@ -86,6 +86,15 @@ def test_comments_not_published_are_never_found(article, post, status):
     assert not CommentText.objects.filter(pk=comment.pk).exists()
 
 
+def test_replies_under_a_held_comment_are_never_found(article, post):
+    held = post(article, "保留の親")
+    reply = post(article, "保留の下の返信", parent=held)
+    services.comment_set_status(comment=held, status=Comment.Status.PENDING, moderator=None)
+    assert found("保留の下") == []
+    services.comment_set_status(comment=held, status=Comment.Status.PUBLISHED, moderator=None)
+    assert found("保留の下") == [reply.body]
+
+
 def test_comments_of_unpublished_articles_are_never_found(article, post):
     post(article, "下書きへのコメント")
     Article.objects.filter(pk=article.pk).update(status="draft")
