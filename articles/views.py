@@ -383,6 +383,9 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     """A comment's own page: its ancestors as context, then it with all its replies."""
     article, comment = _comment(slug, number)
     ancestors = list(comment.get_ancestors())
+    viewer = _viewer(request)
+    if any(viewer.skips(ancestor) for ancestor in ancestors):
+        raise Http404  # under a held comment: not there for this reader, as on the article page
     subtree = list(
         comment.get_descendants(include_self=True).filter(level__lt=comment.level + MAX_DEPTH)
     )
@@ -393,7 +396,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         base_level=comment.level,
         article_url=article_url,
         backlinks=backlinks_for(article.pk, [c.number for c in subtree]),
-        viewer=_viewer(request),
+        viewer=viewer,
         known_numbers={a.pk: a.number for a in ancestors},
     )
     context = {

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -314,3 +315,17 @@ def test_a_comments_address_built_from_its_articles_is_the_one_reversed(db, post
     article = Article.objects.create(title="記事", slug=slug, lead="リード")
     comment = post(article)
     assert comment_url(article.get_absolute_url(), comment.number) == comment.get_absolute_url()
+
+
+def test_a_reply_under_a_held_comment_has_no_page_for_readers(moderator_client, article):
+    client = Client()  # moderator_client is the test's client, logged in
+    held = services.comment_create(article=article, parent=None, body="保留の親")
+    reply = services.comment_create(article=article, parent=held, body="保留の下の返信")
+    services.comment_set_status(comment=held, status=Comment.Status.PENDING, moderator=None)
+    url = comment_url(article.get_absolute_url(), reply.number)
+    assert client.get(url).status_code == 404
+    page = moderator_client.get(url)
+    assert page.status_code == 200
+    assert "保留の下の返信" in page.text
+    services.comment_set_status(comment=held, status=Comment.Status.PUBLISHED, moderator=None)
+    assert "保留の下の返信" in client.get(url).text
