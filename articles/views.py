@@ -1,5 +1,5 @@
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -107,6 +107,12 @@ def _comment(slug: str, number: int) -> tuple[Article, Comment]:
     if comment is None:
         raise Http404
     return comment.article, comment
+
+
+def _refuse_under_held(viewer: Viewer, ancestors: Iterable[Comment]) -> None:
+    """A comment under a held one is not there for this reader, as on the article page."""
+    if any(viewer.skips(ancestor) for ancestor in ancestors):
+        raise Http404
 
 
 def _viewer(request: HttpRequest) -> Viewer:
@@ -350,6 +356,7 @@ def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
 @follows_old_slugs
 def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     article, parent = _comment(slug, number)
+    _refuse_under_held(_viewer(request), parent.get_ancestors())
     status = 200
     if request.method == "POST":
         form = CommentForm(request.POST, user=request.user)
@@ -384,8 +391,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     article, comment = _comment(slug, number)
     ancestors = list(comment.get_ancestors())
     viewer = _viewer(request)
-    if any(viewer.skips(ancestor) for ancestor in ancestors):
-        raise Http404  # under a held comment: not there for this reader, as on the article page
+    _refuse_under_held(viewer, ancestors)
     subtree = list(
         comment.get_descendants(include_self=True).filter(level__lt=comment.level + MAX_DEPTH)
     )

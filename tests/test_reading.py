@@ -189,6 +189,7 @@ def test_english_by_browser_language(client, seeded):
 def test_unknown_article_is_404(client, db):
     url = reverse("articles:article_detail", kwargs={"slug": "nope"})
     assert client.get(url).status_code == 404
+    assert client.get(f"{url}reply/?quote=1").status_code == 404
 
 
 def test_japanese_slugs_work(client, db, post):
@@ -249,6 +250,7 @@ def test_a_comment_loads_with_its_article_as_the_orm_loads_them(seeded):
 def test_a_comment_number_out_of_any_range_is_not_found(client, seeded):
     url = f"{seeded.get_absolute_url()}c/{2**63}/reply/"
     assert client.get(url).status_code == 404
+    assert client.get(f"{url}reply/?quote=1").status_code == 404
 
 
 def test_a_comments_own_page_has_a_heading_and_says_which_comment_it_answers(client, seeded):
@@ -324,6 +326,7 @@ def test_a_reply_under_a_held_comment_has_no_page_for_readers(moderator_client, 
     services.comment_set_status(comment=held, status=Comment.Status.PENDING, moderator=None)
     url = comment_url(article.get_absolute_url(), reply.number)
     assert client.get(url).status_code == 404
+    assert client.get(f"{url}reply/?quote=1").status_code == 404
     page = moderator_client.get(url)
     assert page.status_code == 200
     assert "保留の下の返信" in page.text
