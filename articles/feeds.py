@@ -55,9 +55,7 @@ class LatestArticlesFeed(Feed):
         return item.published_at  # Atom requires it of every entry; Django writes it if given
 
     def item_author_name(self, item: Article) -> str | None:
-        if item.author is None:
-            return None
-        return item.author.get_full_name() or item.author.get_username()
+        return item.byline or None
 
 
 class _CommentsFeed(Feed):

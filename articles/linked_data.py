@@ -125,8 +125,8 @@ def article_posting(
     items are the published comments of the threads on this page, as deep as the page nests.
     """
     url = request.build_absolute_uri(article.get_absolute_url())
-    if article.author_id:
-        author = _person(article.author.get_full_name() or article.author.get_username())
+    if article.byline:
+        author = _person(article.byline)
     else:
         author = {"@type": "Organization", "name": gettext("Forum")}
     data = {

@@ -230,6 +230,12 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("articles:article_detail", kwargs={"slug": self.slug})
 
+    @property
+    def byline(self) -> str:
+        """The author's name as readers see it: the full name, never the login name (which is
+        half of what it takes to log in to the admin); empty when there is none."""
+        return self.author.get_full_name() if self.author_id else ""
+
     def is_public(self) -> bool:
         """Whether readers see it: published, and its time has come."""
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()

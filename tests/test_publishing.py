@@ -597,3 +597,20 @@ def test_closing_reopening_and_pre_moderation_changed_in_the_form_are_logged(
     )
     article.refresh_from_db()
     assert (article.comments_open, article.premoderation) == (True, "")
+
+
+def test_a_byline_is_the_authors_full_name_never_their_login_name(client, db):
+    author = User.objects.create_user("desk-login-7", is_staff=True)
+    article = Article.objects.create(title="署名の記事", slug="byline", author=author)
+    pages = [
+        client.get("/").text,
+        client.get(article.get_absolute_url()).text,
+        client.get("/feeds/articles/").content.decode(),
+    ]
+    assert not any("desk-login-7" in page for page in pages)
+    author.first_name, author.last_name = "太郎", "山田"
+    author.save()
+    Article.objects.filter(pk=article.pk).update(content_version=article.content_version + 1)
+    page = client.get(article.get_absolute_url()).text
+    assert author.get_full_name() in page
+    assert "desk-login-7" not in page
