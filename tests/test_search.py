@@ -340,6 +340,17 @@ def test_results_are_paginated(client, article, post):
     assert 'rel="next"' not in second
 
 
+def test_results_stop_after_the_last_page_offered(client, article, post, monkeypatch):
+    monkeypatch.setattr("search.views.MAX_PAGES", 1)
+    for i in range(25):
+        post(article, f"話題 {i}")
+    first = client.get(reverse("search:search"), {"q": "話題"}).content.decode()
+    assert first.count('class="search-result"') == 20
+    assert 'rel="next"' not in first
+    beyond = client.get(reverse("search:search"), {"q": "話題", "page": 2}).content.decode()
+    assert '/c/25/"' in beyond  # the first page again, as for any page number not offered
+
+
 def test_query_count_does_not_grow_with_results(
     client, article, other_article, post, django_assert_max_num_queries
 ):
