@@ -32,7 +32,6 @@ from .threads import (
     backlinks_for,
     body_html,
     layout,
-    mark_new,
     threads_html,
 )
 
@@ -155,7 +154,7 @@ def _article_page(
         "show_all": show_all,
         "article": article,
         "article_html": article_html(article),
-        "comments_html": mark_new(comments_html, _new_number(request)),
+        "comments_html": comments_html,
         "new": _new_number(request),
         "linked_data": linked_data.article_posting(
             request, article, comments=items.items(threads), comment_count=comment_count

@@ -230,9 +230,13 @@ def test_each_time_zone_has_its_own_copy(thread):
     assert utc.endswith("+00:00")
 
 
-def test_the_new_comment_is_highlighted_in_a_cached_thread(page):
-    assert 'class="comment is-new" id="c3"' in page("?new=3")
-    assert "is-new" not in page()
+def test_the_new_comment_is_announced_over_a_cached_thread(page):
+    # The highlight is the fragment's (.comment:target, #c3): the cached HTML is served as it is.
+    new, plain = page("?new=3"), page()
+    assert comment_html(new, 3) == comment_html(plain, 3)
+    assert '<article class="comment" id="c3"' in new
+    assert 'id="new-comment-status"' in new
+    assert 'id="new-comment-status"' not in plain
 
 
 def test_a_posters_page_takes_as_few_queries_however_big_the_article(

@@ -4,7 +4,7 @@ thread's HTML, and the article's)."""
 
 from .cache import article_html, markup_fingerprint, threads_html
 from .layout import MAX_DEPTH, PUBLIC, Row, Viewer, backlinks_for, body_html, layout
-from .rows import mark_new, render_items, render_rows
+from .rows import render_items, render_rows
 
 __all__ = [
     "MAX_DEPTH",
@@ -15,7 +15,6 @@ __all__ = [
     "backlinks_for",
     "body_html",
     "layout",
-    "mark_new",
     "markup_fingerprint",
     "render_items",
     "render_rows",

@@ -6,7 +6,6 @@ escaped here; a row's body_html is already safe.
 """
 
 import functools
-import re
 from datetime import tzinfo
 from html import escape  # what django.utils.html.escape calls, without its lazy-string wrapper
 
@@ -170,22 +169,8 @@ def render_items(rows: list[Row], *, article_url: str) -> str:
     return "".join(out)
 
 
-def mark_new(html: str, number: int | None) -> SafeString:
-    """Highlight the comment just posted (applied after caching, which is the same for all)."""
-    if number is not None:
-        html = re.sub(
-            rf'<article class="comment([^"]*)" id="c{number}"',
-            rf'<article class="comment is-new\1" id="c{number}"',
-            html,
-            count=1,
-        )
-    return mark_safe(html)
-
-
-def render_rows(rows: list[Row], *, article_url: str, new: int | None = None) -> SafeString:
+def render_rows(rows: list[Row], *, article_url: str) -> SafeString:
     """The rows as one nested list (<ol class="comment-tree">)."""
     if not rows:
         return mark_safe("")
-    return mark_new(
-        f'<ol class="comment-tree">{render_items(rows, article_url=article_url)}</ol>', new
-    )
+    return mark_safe(f'<ol class="comment-tree">{render_items(rows, article_url=article_url)}</ol>')
