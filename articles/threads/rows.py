@@ -57,18 +57,21 @@ def _continue_text(language: str | None, count: int) -> str:
     return escape(more % {"counter": count})
 
 
-def header(row: Row, url: str, words: dict[str, str], timezone: tzinfo) -> str:
+# Each part appends its strings to the row's list: one join per page, not one per part.
+
+
+def header(out: list[str], row: Row, url: str, words: dict[str, str], timezone: tzinfo) -> None:
     """The opening of the row's <article> and its header: number, author, dates, status."""
     c = row.comment
     n = c.number
     classes = "comment" if row.body_html else "comment is-gone"
     created = c.created_at.astimezone(timezone)
-    out = [
+    out.append(
         f'<article class="{classes}" id="c{n}" data-number="{n}" '
         f'aria-label="{escape(row.label)}">'
         f'<header class="comment-header"><a class="number" href="{url}" '
         f'title="{words["permalink"]}">{n}</a>'
-    ]
+    )
     if row.body_html:
         name = escape(c.author_name) if c.author_name else words["anonymous"]
         out.append(f' <span class="author">{name}</span>')
@@ -84,28 +87,28 @@ def header(row: Row, url: str, words: dict[str, str], timezone: tzinfo) -> str:
     if row.status_label:
         out.append(f' <span class="status-label">{escape(row.status_label)}</span>')
     out.append("</header>")
-    return "".join(out)
 
 
-def body(row: Row, article_url: str, words: dict[str, str]) -> str:
+def body(out: list[str], row: Row, article_url: str, words: dict[str, str]) -> None:
     """The comment's text (or that it was removed), and the numbers of the comments answering it."""
     if row.body_html:
-        out = f'<div class="comment-body">{row.body_html}</div>'
+        out.append(f'<div class="comment-body">{row.body_html}</div>')
     else:
-        out = f'<p class="placeholder">{words["removed"]}</p>'
+        out.append(f'<p class="placeholder">{words["removed"]}</p>')
     if row.backlinks:
         links = "".join(
             f' <a class="reply-ref" href="{comment_url(article_url, b)}" data-number="{b}">'
             f"&gt;&gt;{b}</a>"
             for b in row.backlinks
         )
-        out += f'<p class="backlinks">{words["replies"]}{links}</p>'
-    return out
+        out.append(f'<p class="backlinks">{words["replies"]}{links}</p>')
 
 
-def actions(row: Row, url: str, words: dict[str, str], language: str | None) -> str:
+def actions(
+    out: list[str], row: Row, url: str, words: dict[str, str], language: str | None
+) -> None:
     """The row's footer: reply, quote, permalink, edit and delete or report, and the toggle."""
-    out = ['<footer class="actions">']
+    out.append('<footer class="actions">')
     open_for_replies = row.body_html and not row.status_label
     if open_for_replies:
         out.append(
@@ -121,28 +124,24 @@ def actions(row: Row, url: str, words: dict[str, str], language: str | None) -> 
         )
     elif open_for_replies:
         out.append(f'<a class="action" href="{url}report/">{words["report"]}</a> ')
-    out.append(toggle(row, language))
+    if row.reply_count and not row.continues:
+        toggle(out, row, language)
     out.append("</footer>")
-    return "".join(out)
 
 
-def toggle(row: Row, language: str | None) -> str:
-    """The button that hides and shows the row's replies, when they are nested here."""
-    count = row.reply_count
-    if not count or row.continues:
-        return ""
-    return (
+def toggle(out: list[str], row: Row, language: str | None) -> None:
+    """The button that hides and shows the row's replies, nested under it."""
+    out.append(
         f'<button type="button" class="toggle" aria-expanded="true" '
-        f'aria-controls="r{row.comment.number}" hidden>{_toggle_texts(language, count)}</button>'
+        f'aria-controls="r{row.comment.number}" hidden>'
+        f"{_toggle_texts(language, row.reply_count)}</button>"
     )
 
 
-def continuation(row: Row, url: str, language: str | None) -> str:
+def continuation(out: list[str], row: Row, url: str, language: str | None) -> None:
     """The link to the row's replies beyond the nesting shown here, on its own page."""
-    if not row.continues:
-        return ""
     text = _continue_text(language, row.reply_count)
-    return f'<p class="continue"><a href="{url}">{text}</a></p>'
+    out.append(f'<p class="continue"><a href="{url}">{text}</a></p>')
 
 
 def render_items(rows: list[Row], *, article_url: str) -> str:
@@ -158,10 +157,11 @@ def render_items(rows: list[Row], *, article_url: str) -> str:
         elif index:
             out.append("</li>")
         out.append(f'<li class="comment-item depth-{row.depth}">')
-        out.append(header(row, url, words, timezone))
-        out.append(body(row, article_url, words))
-        out.append(actions(row, url, words, language))
-        out.append(continuation(row, url, language))
+        header(out, row, url, words, timezone)
+        body(out, row, article_url, words)
+        actions(out, row, url, words, language)
+        if row.continues:
+            continuation(out, row, url, language)
         out.append("</article>")
         out.append("</li></ol>" * row.closes)
     if rows:
