@@ -3,7 +3,6 @@ from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Subquery
@@ -15,27 +14,24 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import get_current_timezone_name
-from django.utils.translation import get_language, gettext
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import forms, linked_data, posters, posting, services
 from .forms import CommentForm, ReportForm, SignupForm
-from .models import Article, Comment, ImageCredit, Link, Section, comment_url
+from .models import Article, Comment, Section, comment_url
 from .querysets import ArticleQuerySet
 from .text import quote_text, render_comment_body
 from .threads import (
     MAX_DEPTH,
     Viewer,
+    article_html,
     backlinks_for,
     body_html,
     layout,
-    mark_new,
-    markup_fingerprint,
     threads_html,
 )
 
@@ -133,56 +129,6 @@ def _reply_url(article: Article) -> Callable[[int], str | None]:
     return reply_url
 
 
-def _article_body(article: Article) -> dict:
-    """The article's blocks with the credits of the images after each, and its links."""
-    credits = list(article.image_credits.all())
-    after: dict[int, list[ImageCredit]] = {}
-    for credit in credits:
-        if credit.role == ImageCredit.Role.INLINE:
-            after.setdefault(credit.after_paragraph, []).append(credit)
-    links = list(article.links.all())
-    blocks = article.blocks.select_related("image")
-    return {
-        "leading_credits": after.get(0, []),
-        "body": [(block, after.get(block.position, [])) for block in blocks],
-        "featured_credit": next((c for c in credits if c.role == ImageCredit.Role.FEATURED), None),
-        "references": [link for link in links if link.kind == Link.Kind.REFERENCE],
-        "related": [link for link in links if link.kind == Link.Kind.RELATED],
-    }
-
-
-ARTICLE_TEMPLATES = (
-    "articles/_article.html",
-    "articles/_image_credit.html",
-    "articles/_picture.html",
-    "articles/_image_source.html",
-)
-# _article_body, here, decides what the templates get.
-ARTICLE_MARKUP = markup_fingerprint(
-    __file__, *(get_template(name).origin.name for name in ARTICLE_TEMPLATES)
-)
-
-
-def _article_html(article: Article) -> SafeString:
-    """The article itself as its page shows it, cached under its content version.
-
-    Every write to what it shows gives the article a new version (Article.save and
-    services.article_content_changed), so the cached copy is never stale; it saves the page
-    three queries and most of its rendering.
-    """
-    key = (
-        f"article:{ARTICLE_MARKUP}:{article.pk}:{article.content_version}:"
-        f"{get_language()}:{get_current_timezone_name()}"
-    )
-    cache = caches["threads"]
-    html = cache.get(key)
-    if html is None:
-        context = {"article": article, **_article_body(article)}
-        html = render_to_string(ARTICLE_TEMPLATES[0], context)
-        cache.set(key, html)
-    return mark_safe(html)
-
-
 def _article_page(
     request: HttpRequest, article: Article, form: CommentForm, *, status: int = 200, **extra
 ) -> HttpResponse:
@@ -213,8 +159,8 @@ def _article_page(
     context = {
         "show_all": show_all,
         "article": article,
-        "article_html": _article_html(article),
-        "comments_html": mark_new(comments_html, _new_number(request)),
+        "article_html": article_html(article),
+        "comments_html": comments_html,
         "new": _new_number(request),
         "linked_data": linked_data.article_posting(
             request, article, comments=items.items(threads), comment_count=comment_count
@@ -256,7 +202,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _article_preview(request: HttpRequest, article: Article) -> HttpResponse:
     """A draft or scheduled article as readers will see it, for staff only; no comments yet."""
-    context = {"article": article, "article_html": _article_html(article)}
+    context = {"article": article, "article_html": article_html(article)}
     response = render(request, "articles/article_preview.html", context)
     response["X-Robots-Tag"] = "noindex"
     response["Cache-Control"] = "private, no-store"

@@ -230,9 +230,13 @@ def test_each_time_zone_has_its_own_copy(thread):
     assert utc.endswith("+00:00")
 
 
-def test_the_new_comment_is_highlighted_in_a_cached_thread(page):
-    assert 'class="comment is-new" id="c3"' in page("?new=3")
-    assert "is-new" not in page()
+def test_the_new_comment_is_announced_over_a_cached_thread(page):
+    # The highlight is the fragment's (.comment:target, #c3): the cached HTML is served as it is.
+    new, plain = page("?new=3"), page()
+    assert comment_html(new, 3) == comment_html(plain, 3)
+    assert '<article class="comment" id="c3"' in new
+    assert 'id="new-comment-status"' in new
+    assert 'id="new-comment-status"' not in plain
 
 
 def test_a_posters_page_takes_as_few_queries_however_big_the_article(
@@ -310,34 +314,34 @@ def test_the_cache_key_changes_with_the_markup(tmp_path):
 
 
 def test_threads_cached_under_another_markup_are_not_served(page, monkeypatch):
-    from articles import threads
+    from articles.threads import cache
 
     rendered = []
-    render_items = threads.render_items
+    render_items = cache.render_items
     monkeypatch.setattr(
-        threads, "render_items", lambda *a, **kw: rendered.append(1) or render_items(*a, **kw)
+        cache, "render_items", lambda *a, **kw: rendered.append(1) or render_items(*a, **kw)
     )
     page()
     assert rendered == []  # both threads came from the cache
-    monkeypatch.setattr(threads, "THREAD_MARKUP", "after-a-deploy")
+    monkeypatch.setattr(cache, "thread_markup", lambda: "after-a-deploy")
     page()
     assert len(rendered) == 2
 
 
 def test_an_article_cached_under_another_markup_is_not_served(article_part, monkeypatch):
-    from articles import views
+    from articles.threads import cache
 
     rendered = []
-    render_to_string = views.render_to_string
+    render_to_string = cache.render_to_string
 
     def spy(template_name, *args, **kwargs):
-        if template_name == views.ARTICLE_TEMPLATES[0]:
+        if template_name == cache.ARTICLE_TEMPLATES[0]:
             rendered.append(template_name)
         return render_to_string(template_name, *args, **kwargs)
 
-    monkeypatch.setattr(views, "render_to_string", spy)
+    monkeypatch.setattr(cache, "render_to_string", spy)
     article_part()
     assert rendered == []
-    monkeypatch.setattr(views, "ARTICLE_MARKUP", "after-a-deploy")
+    monkeypatch.setattr(cache, "article_markup", lambda: "after-a-deploy")
     article_part()
     assert len(rendered) == 1

@@ -28,7 +28,9 @@ def test_posting_a_comment_lands_on_it_highlighted(client, seeded, url):
     assert response.status_code == 302
     assert response["Location"] == f"{url}?new=37#c37"
     page = client.get(response["Location"]).text
-    assert 'class="comment is-new" id="c37"' in page
+    # Highlighted as the target of #c37 (.comment:target), and announced.
+    assert '<article class="comment" id="c37"' in page
+    assert 'id="new-comment-status"' in page
 
 
 def test_name_is_remembered_for_next_time(client, seeded, url):

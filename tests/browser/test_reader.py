@@ -39,7 +39,14 @@ def test_reader_opens_the_article_and_posts_a_comment(page, article, screenshots
     form.get_by_role("button", name="投稿する").click()
     page.wait_for_url("**?new=37#c37")
     new = comment(page, 37)
-    expect(new).to_have_class("comment is-new")
+    expect(new).to_have_class("comment")
+    # Highlighted as the target of #c37 (.comment:target; the fade-out cancelled to read it).
+    highlight = new.evaluate(
+        "element => { element.getAnimations().forEach(a => a.cancel());"
+        " return getComputedStyle(element).backgroundColor; }"
+    )
+    assert highlight == "rgb(255, 241, 184)"  # --highlight
+    assert comment(page, 36).evaluate("e => getComputedStyle(e).backgroundColor") != highlight
     expect(new).to_contain_text("軍事太郎")
     expect(new).to_contain_text("インドの独自路線は今後も続くだろう")
     assert Comment.objects.get(number=37).parent is None
