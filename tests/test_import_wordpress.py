@@ -5,6 +5,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -443,8 +444,6 @@ def test_a_caption_credit_shows_without_a_licence(defence, client):
 
 
 def test_imported_comments_are_found_by_search(defence, client):
-    if connection.vendor != "postgresql":
-        pytest.skip("the search index is kept by PostgreSQL triggers")
     response = client.get("/search/", {"q": "二行目"})
     assert "二行目" in response.content.decode()
 
@@ -472,3 +471,28 @@ def test_a_slug_taken_here_gets_a_number(db, tmp_path):
     path.write_text(_wxr(_item(5, "")), "utf-8")
     run(str(path))
     assert Article.objects.get(import_ref="wp:t.example:5").slug == "p5-2"
+
+
+def test_export_carries_no_address_key_or_e_mail_and_publishes_nothing_unpublished(defence):
+    """The export is the operator's (held and moderated comments go with their status, as in a
+    WordPress export), but no address hash, poster key or account e-mail leaves in it, and only
+    published comments go out approved."""
+    user = User.objects.create_user("exporter", email="secret-mail@example.org")
+    statuses = [s for s in Comment.Status.values if s != Comment.Status.PUBLISHED]
+    for n, status in enumerate(statuses):
+        comment = services.comment_create(article=defence, body=f"STATUS-{status}")
+        Comment.objects.filter(pk=comment.pk).update(
+            status=status, ip_hash=f"{n:064x}", poster_key=f"poster-key-{n}", user=user
+        )
+    out = StringIO()
+    call_command("export_wordpress", stdout=out)
+    exported = out.getvalue()
+    assert "secret-mail@example.org" not in exported
+    for n in range(len(statuses)):
+        assert f"{n:064x}" not in exported
+        assert f"poster-key-{n}" not in exported
+    for status in statuses:
+        block = exported[exported.index(f"STATUS-{status}") :]
+        block = block[: block.index("</wp:comment>")]
+        assert "<wp:comment_approved><![CDATA[1]]>" not in block
+        assert "<wp:comment_approved>" in block
