@@ -12,11 +12,11 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
-from tqdm import tqdm
 
 from articles.abuse.addresses import ip_hash
 from articles.importers.disqus import DisqusPost, DisqusThread, read_disqus
 from articles.importers.html import plain_text, text_from_html
+from articles.importers.progress import file_progress
 from articles.importers.writer import (
     ArticleData,
     CommentData,
@@ -76,15 +76,8 @@ class Command(BaseCommand):
         for name in files:
             path = Path(name)
             try:
-                with tqdm(
-                    total=path.stat().st_size if path.exists() else 0,
-                    unit="B",
-                    unit_scale=True,
-                    desc=path.name,
-                    disable=not self.stderr.isatty(),
-                    file=self.stderr._out,
-                ) as bar:
-                    export = read_disqus(path, progress=lambda at: bar.update(at - bar.n))
+                with file_progress(self.stderr, path) as progress:
+                    export = read_disqus(path, progress=progress)
             except ImportFileError as error:
                 raise CommandError(str(error)) from error
             for thread_id in sorted(set(export.posts) - set(export.threads)):

@@ -9,9 +9,9 @@ again changes nothing; a newer export of the same site updates what changed and 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from articles.importers import wordpress
+from articles.importers.progress import file_progress
 from articles.importers.writer import Summary, write_article
 from articles.importers.wxr import ImportFileError, WxrSite, read_wxr
 from articles.models import Article
@@ -59,19 +59,7 @@ class Command(BaseCommand):
 
     def _import(self, path: Path, summary: Summary, *, dry_run: bool) -> None:
         site = WxrSite()
-        size = path.stat().st_size
-        with tqdm(
-            total=size,
-            unit="B",
-            unit_scale=True,
-            desc=path.name,
-            disable=not self.stderr.isatty(),
-            file=self.stderr._out,
-        ) as bar:
-
-            def progress(position: int) -> None:
-                bar.update(position - bar.n)
-
+        with file_progress(self.stderr, path) as progress:
             for post in read_wxr(path, site=site, progress=progress):
                 key = wordpress.site_key(site, path)
                 where = f"{path}: post {post.id}"
