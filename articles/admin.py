@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from . import moderation, publishing, services
-from .forms import LimitedAdminAuthenticationForm
 from .models import (
     Article,
     ArticleRedirect,
@@ -46,7 +45,6 @@ from .sql.locks import retrying
 
 admin.site.site_header = _("Forum moderation")
 admin.site.site_title = _("Forum moderation")
-admin.site.login_form = LimitedAdminAuthenticationForm
 
 Action = ModerationLog.Action
 

@@ -4,16 +4,12 @@ import time
 
 from django import forms
 from django.conf import settings
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .abuse import addresses, limits, names
 from .models import AUTHOR_NAME_MAX_LENGTH, COMMENT_BODY_MAX_LENGTH, Report
 from .services import validate_comment_body
 from .text import clean_comment_text
@@ -144,40 +140,3 @@ class ReportForm(TokenForm):
 
     def clean_detail(self) -> str:
         return clean_comment_text(self.cleaned_data["detail"])
-
-
-class SignupForm(UserCreationForm):
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ("username",)
-
-    def clean_username(self) -> str:
-        username = super().clean_username()
-        # Else an account would take a staff name for itself, and post under it.
-        if names.is_staff_name(username):
-            raise ValidationError(
-                gettext("This name is reserved. Please choose another."), code="name_reserved"
-            )
-        return username
-
-
-class LoginLimitMixin:
-    """Refuse to check passwords for an address that has failed to log in too often lately."""
-
-    def clean(self):
-        if self.request is not None and limits.login_blocked(
-            addresses.request_ip_hash(self.request)
-        ):
-            raise ValidationError(
-                gettext("Too many failed log-ins from your address. Try again in 15 minutes."),
-                code="too_many_logins",
-            )
-        return super().clean()
-
-
-class LimitedAuthenticationForm(LoginLimitMixin, AuthenticationForm):
-    pass
-
-
-class LimitedAdminAuthenticationForm(LoginLimitMixin, AdminAuthenticationForm):
-    pass

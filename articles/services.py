@@ -531,6 +531,32 @@ def article_slug_change(*, article: Article, slug: str) -> Article:
     return article
 
 
+@retrying
+def comments_anonymize(*, user: AbstractBaseUser) -> int:
+    """Make the account's comments anonymous (名無しさん, no staff badge), before it is deleted;
+    return how many there were.
+
+    The comments stay in their threads; their earlier versions lose the name too, and nothing
+    left on them leads back to the account (nor lets its browser edit them).
+    """
+    with transaction.atomic():
+        held: set[int] = set()
+        while (
+            wanted := set(
+                Comment.objects.filter(user=user).values_list("tree_id", flat=True).distinct()
+            )
+            - held
+        ):
+            # A comment moved to another tree meanwhile is followed; see _lock_comments.
+            locks.lock_trees(wanted, wait=not held)
+            held |= wanted
+        mine = Comment.objects.filter(user=user)
+        CommentRevision.objects.filter(comment__in=mine).update(author_name="")
+        count = mine.update(user=None, author_name="", by_staff=False, poster_key="")
+        _bump_threads(held)
+    return count
+
+
 def article_content_changed(*, article_id: int) -> None:
     """Give the article a new content version: its paragraphs, credits or links changed."""
     Article.objects.filter(pk=article_id).update(content_version=new_version())

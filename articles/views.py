@@ -2,7 +2,6 @@ import functools
 from collections.abc import Callable, Iterable
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Subquery
@@ -15,13 +14,12 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import forms, linked_data, posters, posting, services
-from .forms import CommentForm, ReportForm, SignupForm
+from .forms import CommentForm, ReportForm
 from .models import Article, Comment, Section, comment_url
 from .querysets import ArticleQuerySet
 from .text import quote_text, render_comment_body
@@ -455,19 +453,3 @@ def comment_report(request: HttpRequest, slug: str, number: int) -> HttpResponse
     return render(
         request, "articles/comment_report.html", context, status=_shown_again(form, status)
     )
-
-
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None)
-    next_url = request.POST.get("next") or request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = ""
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        messages.success(request, gettext("Welcome! You are signed in."))
-        return redirect(next_url or "articles:article_list")
-    return render(request, "registration/signup.html", {"form": form, "next": next_url})

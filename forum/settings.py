@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "csp",
     "articles",
     "search",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -300,6 +301,19 @@ FORUM_RATE_LIMIT_STORE = "cache" if REDIS_URL else "database"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "articles:article_list"
 LOGOUT_REDIRECT_URL = "articles:article_list"
+# Links in account mails: a password reset link and an e-mail change link work this long.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+ACCOUNTS_EMAIL_CHANGE_DAYS = 3
+
+# E-mail (accounts' mails go through forum.mail). The notify branch's SMTP settings from the
+# environment replace these at merge; until then development prints mail to the console.
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "forum@localhost")
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 
 # Moderation and abuse protection.
 # Where the admin lives: set it to something less guessable than "admin/".

@@ -1,25 +1,17 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from articles.forms import LimitedAuthenticationForm
 from articles.sitemaps import SITEMAPS
-from articles.views import signup
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LimitedAuthenticationForm),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/signup/", signup, name="signup"),
+    path("", include("accounts.auth_urls")),
+    path("", include("accounts.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
         "robots.txt",

@@ -256,18 +256,3 @@ def test_staff_comments_carry_a_badge(url):
     reply_page = reader("203.0.113.2").get(f"{url}c/{staff_comment.number}/reply/").text
     assert '<span class="staff-badge">スタッフ</span>' in reply_page
     assert not Comment.objects.get(body="読者です").by_staff
-
-
-def test_no_one_signs_up_under_a_staff_name(client, db):
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "username": "管理人2",
-            "password1": "a-long-password-123",
-            "password2": "a-long-password-123",
-        },
-        HTTP_ACCEPT_LANGUAGE="ja",
-    )
-    assert response.status_code == 200
-    assert "この名前は使えません" in response.text
-    assert not get_user_model().objects.exists()

@@ -179,24 +179,6 @@ def test_signed_in_reader_posts_under_their_account_name(client, seeded, url):
     assert (comment.author_name, comment.user) == ("taro", user)
 
 
-def test_sign_up_and_log_in(client, db):
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "username": "hanako",
-            "password1": "a-long-password-123",
-            "password2": "a-long-password-123",
-        },
-    )
-    assert response.status_code == 302
-    assert client.get("/").context["user"].username == "hanako"
-    client.post("/accounts/logout/")
-    response = client.post(
-        "/accounts/login/", {"username": "hanako", "password": "a-long-password-123"}
-    )
-    assert response.status_code == 302
-
-
 def test_author_can_edit_within_fifteen_minutes(client, seeded, url):
     client.post(f"{url}comment/", form({"body": "誤字あり"}))
     assert 'href="/articles/fa0796958162b6f6/c/37/edit/"' in client.get(url).text
@@ -253,18 +235,6 @@ def test_reply_page_of_a_removed_comment_shows_neither_its_text_nor_name(client,
     page = client.get(f"{url}c/3/reply/?quote=1").text
     assert "違うね" not in page
     assert "荒らし太郎" not in page
-
-
-def test_signup_never_redirects_off_site(client, db):
-    response = client.post(
-        "/accounts/signup/?next=https://evil.example/",
-        {
-            "username": "jiro",
-            "password1": "a-long-password-123",
-            "password2": "a-long-password-123",
-        },
-    )
-    assert response["Location"] == "/"
 
 
 def test_an_anonymous_comment_edited_after_signing_in_keeps_its_name(client, seeded, url):

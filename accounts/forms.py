@@ -1,0 +1,155 @@
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
+from django.core.exceptions import ValidationError
+from django.template import loader
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from articles.abuse import addresses, limits, names
+from forum.mail import enqueue_mail
+
+EMAIL_HELP = _(
+    "Optional. Needed for e-mail notifications and to reset a forgotten password; "
+    "never shown to anyone."
+)
+
+
+def email_taken(email: str, *, besides=None) -> bool:
+    """Whether another account has this address, in any case."""
+    accounts = get_user_model().objects.filter(email__iexact=email)
+    if besides is not None:
+        accounts = accounts.exclude(pk=besides.pk)
+    return accounts.exists()
+
+
+def validate_email_free(email: str, *, besides=None) -> None:
+    if email and email_taken(email, besides=besides):
+        raise ValidationError(
+            gettext("This address belongs to another account."), code="email_taken"
+        )
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        required=False,
+        help_text=EMAIL_HELP,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+    def clean_username(self) -> str:
+        username = super().clean_username()
+        # Else an account would take a staff name for itself, and post under it.
+        if names.is_staff_name(username):
+            raise ValidationError(
+                gettext("This name is reserved. Please choose another."), code="name_reserved"
+            )
+        return username
+
+    def clean_email(self) -> str:
+        email = get_user_model().objects.normalize_email(self.cleaned_data["email"])
+        validate_email_free(email)
+        return email
+
+
+class LoginLimitMixin:
+    """Refuse to check passwords for an address that has failed to log in too often lately."""
+
+    def clean(self):
+        if self.request is not None and limits.login_blocked(
+            addresses.request_ip_hash(self.request)
+        ):
+            raise ValidationError(
+                gettext("Too many failed log-ins from your address. Try again in 15 minutes."),
+                code="too_many_logins",
+            )
+        return super().clean()
+
+
+class LimitedAuthenticationForm(LoginLimitMixin, AuthenticationForm):
+    pass
+
+
+class LimitedAdminAuthenticationForm(LoginLimitMixin, AdminAuthenticationForm):
+    pass
+
+
+class MailingPasswordResetForm(PasswordResetForm):
+    """Django's password reset, its mail sent through the forum's mail queue."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        html = None
+        if html_email_template_name is not None:
+            html = loader.render_to_string(html_email_template_name, context)
+        enqueue_mail(
+            to=to_email,
+            subject=subject,
+            text=loader.render_to_string(email_template_name, context),
+            html=html,
+        )
+
+
+class PasswordCheckMixin:
+    """A form that asks for the account's current password before it changes anything."""
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(
+                gettext("Your password was entered incorrectly."), code="password_incorrect"
+            )
+        return password
+
+
+class EmailChangeForm(PasswordCheckMixin, forms.Form):
+    email = forms.EmailField(
+        label=_("New e-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_(
+            "We send a link to this address; it takes the place of the old one once you follow it."
+        ),
+    )
+    password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self) -> str:
+        email = get_user_model().objects.normalize_email(self.cleaned_data["email"])
+        if email.lower() == self.user.email.lower():
+            raise ValidationError(gettext("This is already your address."), code="email_unchanged")
+        validate_email_free(email, besides=self.user)
+        return email
+
+
+class AccountDeleteForm(PasswordCheckMixin, forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("To make sure it is you."),
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user

@@ -1,0 +1,116 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from articles.models import Article, Comment, comment_url
+
+from .deletion import account_delete
+from .email_change import email_change_check, email_change_confirm, email_change_request
+from .forms import AccountDeleteForm, EmailChangeForm, MailingPasswordResetForm, SignupForm
+
+PROFILE_PAGE_SIZE = 20
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user)
+        messages.success(request, gettext("Welcome! You are signed in."))
+        return redirect(next_url or "articles:article_list")
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+@login_required
+def settings_hub(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/settings.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change(request: HttpRequest) -> HttpResponse:
+    form = EmailChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        email_change_request(request=request, user=request.user, email=email)
+        messages.success(
+            request,
+            gettext("We have sent a link to %(email)s. Your address changes when you follow it.")
+            % {"email": email},
+        )
+        return redirect("accounts:settings")
+    return render(request, "accounts/email_change.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Confirm a new address: shown on GET, changed on POST (a mail scanner only GETs)."""
+    try:
+        if request.method == "POST":
+            email_change_confirm(token=token)
+            messages.success(request, gettext("Your e-mail address has been changed."))
+            return redirect("accounts:settings" if request.user.is_authenticated else "login")
+        email = email_change_check(token=token)
+    except ValidationError as error:
+        return render(
+            request, "accounts/email_confirm.html", {"error": error.messages[0]}, status=400
+        )
+    return render(request, "accounts/email_confirm.html", {"email": email})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        account_delete(user=user)
+        messages.success(request, gettext("Your account has been deleted."))
+        return redirect("articles:article_list")
+    return render(request, "accounts/delete.html", {"form": form})
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    """An account's published comments, newest first."""
+    account = get_object_or_404(get_user_model(), username=username, is_active=True)
+    comments = (
+        Comment.objects.public()
+        .filter(user=account, article__in=Article.objects.published())
+        .select_related("article")
+        .only("number", "body", "created_at", "edited_at", "article__slug", "article__title")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(comments, PROFILE_PAGE_SIZE).get_page(request.GET.get("page"))
+    for comment in page:
+        comment.url = comment_url(comment.article.get_absolute_url(), comment.number)
+    return render(request, "accounts/profile.html", {"account": account, "page": page})
+
+
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    success_url = reverse_lazy("accounts:settings")
+    success_message = _("Your password has been changed.")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = MailingPasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    extra_email_context = {"days": settings.PASSWORD_RESET_TIMEOUT // (24 * 3600)}
