@@ -387,3 +387,16 @@ def test_the_profile_of_a_deleted_account_is_gone(taro_client, taro, article):
     comment_by(taro, article, "消える前")
     taro_client.post("/accounts/delete/", {"password": PASSWORD})
     assert Client().get("/users/taro/").status_code == 404
+
+
+def test_an_account_deleted_in_the_admin_leaves_its_comments_anonymous(
+    admin_client, taro, article
+):
+    comment = comment_by(taro, article, "管理画面で消される")
+    response = admin_client.post(
+        f"/admin/auth/user/{taro.pk}/delete/", {"post": "yes"}, HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert (comment.user, comment.author_name) == (None, "")
+    assert find_tree_problems() == {}
