@@ -105,11 +105,22 @@ class MailingPasswordResetForm(PasswordResetForm):
 
 
 class PasswordCheckMixin:
-    """A form that asks for the account's current password before it changes anything."""
+    """A form that asks for the account's current password before it changes anything.
+
+    Wrong passwords count as failed log-ins from the address, and are refused like them when
+    there were too many: a stolen session must not become a way to guess the password.
+    """
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
+        ip_hash = addresses.request_ip_hash(self.request)
+        if limits.login_blocked(ip_hash):
+            raise ValidationError(
+                gettext("Too many failed log-ins from your address. Try again in 15 minutes."),
+                code="too_many_logins",
+            )
         if not self.user.check_password(password):
+            limits.login_failed(ip_hash)
             raise ValidationError(
                 gettext("Your password was entered incorrectly."), code="password_incorrect"
             )
@@ -130,9 +141,10 @@ class EmailChangeForm(PasswordCheckMixin, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args, request, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.request = request
+        self.user = request.user
 
     def clean_email(self) -> str:
         email = get_user_model().objects.normalize_email(self.cleaned_data["email"])
@@ -150,6 +162,7 @@ class AccountDeleteForm(PasswordCheckMixin, forms.Form):
         help_text=_("To make sure it is you."),
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args, request, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.request = request
+        self.user = request.user

@@ -389,9 +389,7 @@ def test_the_profile_of_a_deleted_account_is_gone(taro_client, taro, article):
     assert Client().get("/users/taro/").status_code == 404
 
 
-def test_an_account_deleted_in_the_admin_leaves_its_comments_anonymous(
-    admin_client, taro, article
-):
+def test_an_account_deleted_in_the_admin_leaves_its_comments_anonymous(admin_client, taro, article):
     comment = comment_by(taro, article, "管理画面で消される")
     response = admin_client.post(
         f"/admin/auth/user/{taro.pk}/delete/", {"post": "yes"}, HTTP_ACCEPT_LANGUAGE="ja"
@@ -400,3 +398,14 @@ def test_an_account_deleted_in_the_admin_leaves_its_comments_anonymous(
     comment.refresh_from_db()
     assert (comment.user, comment.author_name) == (None, "")
     assert find_tree_problems() == {}
+
+
+def test_password_guesses_on_the_deletion_form_are_limited_like_log_ins(taro_client, taro):
+    for _ in range(5):
+        taro_client.post("/accounts/delete/", {"password": "wrong"})
+    response = taro_client.post(
+        "/accounts/delete/", {"password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    assert response.status_code == 200
+    assert "ログインの失敗が多すぎます" in response.text
+    assert User.objects.filter(pk=taro.pk).exists()
