@@ -106,6 +106,11 @@ def mail_preference_set(*, user: AbstractBaseUser, mode: MailMode, language: str
     return preference
 
 
+def mail_unsubscribe(*, user_id: int) -> None:
+    """Turn the account's notification mail off (its unsubscribe link's one click)."""
+    MailPreference.objects.filter(user_id=user_id).update(mode=MailMode.OFF)
+
+
 def mail_allowed(*, user_id: int, now=None) -> bool:
     """Whether one more notification mail stays under the account's hourly cap."""
     now = now or timezone.now()

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .forms import MailPreferenceForm
-from .models import MailMode, MailPreference, Notification
+from .models import MailMode, Notification
 from .unsubscribe import user_id_from_token
 
 PER_PAGE = 20
@@ -73,6 +73,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if user is None:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
     if request.method == "POST":
-        MailPreference.objects.filter(user=user).update(mode=MailMode.OFF)
+        services.mail_unsubscribe(user_id=user.pk)
         return render(request, "notifications/unsubscribe.html", {"done": True})
     return render(request, "notifications/unsubscribe.html", {"token": token})
