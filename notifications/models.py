@@ -4,13 +4,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import Comment
+from articles.models import Article, Comment
 
 
 class NotificationQuerySet(models.QuerySet):
     def shown(self) -> "NotificationQuerySet":
-        """Those whose reply every reader still sees: a reply hidden or removed takes its own."""
-        return self.filter(reply__status=Comment.Status.PUBLISHED)
+        """Those whose reply every reader still sees: a reply hidden or removed takes its own,
+        and so does an article taken back to draft (or rescheduled)."""
+        # Article.objects.published()'s conditions, as a join rather than a subquery.
+        return self.filter(
+            reply__status=Comment.Status.PUBLISHED,
+            reply__article__status=Article.Status.PUBLISHED,
+            reply__article__published_at__lte=timezone.now(),
+        )
 
     def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)

@@ -230,3 +230,12 @@ def test_anonymous_readers_pages_ask_nothing_of_notifications(
         page = client.get(article.get_absolute_url()).text
     assert not [q for q in queries.captured_queries if "notification" in q["sql"]]
     assert "unread-count" not in page
+
+
+def test_an_article_taken_back_to_draft_takes_its_notifications(article, hanako, taro):
+    mine = say(article, "私の意見", user=hanako)
+    say(article, "返信", user=taro, parent=mine)
+    assert unread_count(user=hanako) == 1
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+    assert unread_count(user=hanako) == 0
+    assert notified(hanako) == []
