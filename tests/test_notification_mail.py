@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from articles import services
-from articles.models import Article, Comment
+from articles import moderation, services
+from articles.models import Article, Comment, ModerationLog
 from forum.mail import enqueue_mail
 from notifications.models import MailMode, MailPreference, Notification
 from notifications.unsubscribe import unsubscribe_token
@@ -293,3 +293,21 @@ def test_the_settings_page_stores_the_mode_and_language(client, db):
     assert response.status_code == 302
     preference = MailPreference.objects.get(user=user)
     assert (preference.mode, preference.language) == (MailMode.DIGEST, "en")
+
+
+def test_a_held_reply_is_mailed_once_approved(
+    article, mine, run_worker, moderator, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        held = services.comment_create(
+            article=article, parent=mine, body="承認待ちの返信", status=Comment.Status.PENDING
+        )
+    run_worker()
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.comment_moderate(
+            comment=held, action=ModerationLog.Action.APPROVE, moderator=moderator
+        )
+    run_worker()
+    (message,) = mail.outbox
+    assert "承認待ちの返信" in message.body
