@@ -85,7 +85,7 @@ def test_a_reply_queues_the_mail_and_the_worker_sends_it(reply, run_worker, arti
     run_worker()
     (message,) = mail.outbox
     assert message.to == ["hanako@example.com"]
-    assert "名無しさん" in message.subject
+    assert message.subject == "名無しさんからあなたのコメントに返信がありました"
     assert "はじめまして、返信です" in message.body
     assert f"{article.get_absolute_url()}c/2/" in message.body
     html, mimetype = message.alternatives[0]
