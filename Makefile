@@ -22,10 +22,13 @@ node_modules/.installed: package.json package-lock.json
 
 npm: node_modules/.installed
 
-## Set everything up and serve the forum, with the seeds imported, on http://127.0.0.1:8000/.
+## Set everything up and serve the forum, with the seeds imported, on http://127.0.0.1:8000/;
+## the task worker runs beside it and prints the mail it sends (console backend).
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_seeds
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## The whole test suite: lint, migrations up to date, then pytest on SQLite and on PostgreSQL.

@@ -19,6 +19,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from .events import comment_published
 from .models import (
     AUTHOR_NAME_MAX_LENGTH,
     COMMENT_BODY_MAX_LENGTH,
@@ -267,6 +268,8 @@ def _insert(
                 UsedFormToken.objects.create(key=form_key, comment=comment)
         else:
             earlier_threads = _insert_reply(comment, parent, as_reader=as_reader, form_key=form_key)
+        if as_reader and comment.status == Comment.Status.PUBLISHED:
+            comment_published.send(sender=Comment, comment=comment, new=True)
     # Answering the parent (the usual >>N) changes only this thread.
     answered = _answered(comment)
     if parent is not None:
@@ -474,12 +477,15 @@ def comment_set_status(
     """Publish, hide or remove a comment, recording who did it, when and why; replies stay."""
     with transaction.atomic():
         comment = _lock_comment(comment.pk)
+        publishes = status == Comment.Status.PUBLISHED and not comment.is_published
         comment.status = status
         comment.moderated_at = timezone.now()
         comment.moderated_by = moderator
         comment.moderation_reason = reason
         comment.save(update_fields=["status", "moderated_at", "moderated_by", "moderation_reason"])
         _bump_threads([comment.tree_id])
+        if publishes:
+            comment_published.send(sender=Comment, comment=comment, new=False)
     return comment
 
 

@@ -82,6 +82,10 @@ INSTALLED_APPS = [
     "articles",
     "search",
     "accounts",
+    "notifications",
+    # The task queue's table: mail leaves through it (forum.mail), sent by `manage.py db_worker`.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +127,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -305,16 +310,6 @@ LOGOUT_REDIRECT_URL = "articles:article_list"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 ACCOUNTS_EMAIL_CHANGE_DAYS = 3
 
-# E-mail (accounts' mails go through forum.mail). The notify branch's SMTP settings from the
-# environment replace these at merge; until then development prints mail to the console.
-DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "forum@localhost")
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
-
 # Moderation and abuse protection.
 # Where the admin lives: set it to something less guessable than "admin/".
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
@@ -337,3 +332,31 @@ FORUM_MAX_LINKS = int(os.environ.get("FORUM_MAX_LINKS", "3"))
 FORUM_RESERVED_NAMES = env_list(
     "FORUM_RESERVED_NAMES", ["管理人", "管理者", "運営", "モデレーター", "moderator"]
 )
+
+# Background tasks (django-tasks, the backport of Django 6's tasks framework): kept in the
+# database, run by `manage.py db_worker` (any number of them, on any machine, share the queue).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# E-mail: sent only by the task worker (forum.mail), never inside a request. With no EMAIL_HOST,
+# mail is printed to the console (development: `make run` shows it in the worker's output).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# A mail server that does not answer fails the attempt (retried later) rather than the worker.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "forum@localhost")
+# A mail that fails is tried again after 1, 2, 4, 8… minutes, this many times in all.
+FORUM_MAIL_ATTEMPTS = int(os.environ.get("FORUM_MAIL_ATTEMPTS", "6"))
+FORUM_MAIL_RETRY_SECONDS = int(os.environ.get("FORUM_MAIL_RETRY_SECONDS", "60"))
+# Notification mails (each reply, and digests) one account gets in an hour at most.
+FORUM_NOTIFICATION_MAILS_PER_HOUR = int(os.environ.get("FORUM_NOTIFICATION_MAILS_PER_HOUR", "10"))
+# The site's address, for links in mails (the worker has no request to take the host from).
+FORUM_SITE_URL = os.environ.get("FORUM_SITE_URL", "http://127.0.0.1:8000")

@@ -19,6 +19,7 @@ urlpatterns = [
         name="robots",
     ),
     path("search/", include("search.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("articles.urls")),
 ]
 

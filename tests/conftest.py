@@ -2,6 +2,7 @@
 
 import shutil
 from collections.abc import Callable
+from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 
@@ -137,3 +138,42 @@ def mixed(article: Article) -> dict[str, Comment]:
     ):
         services.comment_set_status(comment=made[name], status=status, moderator=None)
     return made
+
+
+@pytest.fixture
+def run_worker(django_capture_on_commit_callbacks, monkeypatch):
+    """Run `manage.py db_worker --batch` until the queue is empty, as the worker would commit.
+
+    Inside the test's transaction: the worker's closing of old connections between tasks (which
+    would close the test's own) is left out, and what it commits runs its on-commit callbacks.
+    """
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.models import DBTaskResult
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run() -> None:
+        for _ in range(10):
+            if not DBTaskResult.objects.ready().exists():
+                return
+            with django_capture_on_commit_callbacks(execute=True):
+                call_command(
+                    "db_worker", "--batch", "--no-reload", "--no-startup-delay", stdout=StringIO()
+                )
+        raise AssertionError("the queue never emptied")
+
+    return run
+
+
+@pytest.fixture
+def sending_mail(run_worker, django_capture_on_commit_callbacks):
+    """A block after which the mail it queued has been sent by the worker (into `mailoutbox`)."""
+
+    @contextmanager
+    def sending():
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        run_worker()
+
+    return sending
