@@ -18,9 +18,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import forms, linked_data, posters, posting, services
+from .boards import ids, trips
 from .forms import CommentForm, ReportForm, SignupForm
 from .models import Article, Comment, Section, comment_url
 from .querysets import ArticleQuerySet
@@ -221,7 +223,7 @@ def _post(
     try:
         if "preview" in request.POST:
             posting.comment_may_post(article=article, parent=parent)
-            posting.name_may_be_used(author_name=form.posting_name, poster=posters.poster(request))
+            posting.posted_name(author_name=form.posting_name, poster=posters.poster(request))
             return 200
         posted = posting.comment_post(
             article=article,
@@ -240,7 +242,10 @@ def _post(
             gettext("Thank you. Your comment will appear once a moderator has approved it."),
         )
     response = HttpResponseRedirect(_landing_url(posted.comment, posted.earlier_threads))
-    name = None if request.user.is_authenticated else form.cleaned_data.get("author_name", "")
+    name = None
+    if not request.user.is_authenticated:
+        # Without its trip secret, which is never kept anywhere: the reader types it each time.
+        name = trips.split_name(form.cleaned_data.get("author_name", ""))[0].strip()
     posters.remember_poster(request, response, name=name)
     return response
 
@@ -282,11 +287,12 @@ def _preview(request: HttpRequest, form: CommentForm, article: Article) -> dict:
             "preview_html": render_comment_body(
                 form.cleaned_data["body"], reply_url=_reply_url(article)
             ),
-            "preview_name": form.posting_name,
+            "preview_name": trips.posted_name(form.posting_name),
         }
     return {}
 
 
+@sensitive_post_parameters("author_name")  # it may carry a trip secret
 @require_POST
 def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article(slug)
@@ -298,6 +304,7 @@ def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
     return _article_page(request, article, form, status=_shown_again(form, response), **preview)
 
 
+@sensitive_post_parameters("author_name")  # it may carry a trip secret
 @require_http_methods(["GET", "POST"])
 @follows_old_slugs
 def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
@@ -342,6 +349,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         comment.get_descendants(include_self=True).filter(level__lt=comment.level + MAX_DEPTH)
     )
     article_url = article.get_absolute_url()
+    daily_ids = ids.shown_for(article)
     is_public = all(c.status != Comment.Status.PENDING for c in [*ancestors, comment])
     rows = layout(
         subtree,
@@ -350,12 +358,16 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         backlinks=backlinks_for(article.pk, [c.number for c in subtree]),
         viewer=viewer,
         known_numbers={a.pk: a.number for a in ancestors},
+        daily_ids=daily_ids,
+        starter_id=ancestors[0].daily_id if ancestors else "",
     )
     context = {
         "article": article,
         "comment": comment,
         # Context only: its reply counts would count replies that are not shown.
-        "ancestors": layout(ancestors, article_url=article_url, collapsible=False),
+        "ancestors": layout(
+            ancestors, article_url=article_url, collapsible=False, daily_ids=daily_ids
+        ),
         "parent": ancestors[-1] if ancestors else None,
         "root": ancestors[0] if ancestors else None,
         "rows": rows,
@@ -377,6 +389,7 @@ def _own_comment(request: HttpRequest, slug: str, number: int) -> tuple[Article,
     return article, comment
 
 
+@sensitive_post_parameters("author_name")  # it may carry a trip secret
 @require_http_methods(["GET", "POST"])
 def comment_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     article, comment = _own_comment(request, slug, number)

@@ -323,3 +323,11 @@ FORUM_MAX_LINKS = int(os.environ.get("FORUM_MAX_LINKS", "3"))
 FORUM_RESERVED_NAMES = env_list(
     "FORUM_RESERVED_NAMES", ["管理人", "管理者", "運営", "モデレーター", "moderator"]
 )
+
+# Boards (articles.boards): daily poster IDs next to names, on unless turned off here (an article
+# may turn them off for itself), and trip codes. Each hash has its own key: empty, it is derived
+# from SECRET_KEY (with a salt of its own), so changing SECRET_KEY would change every trip code
+# from then on; set FORUM_TRIP_SECRET once in production to keep them for good.
+FORUM_DAILY_IDS = env_bool("FORUM_DAILY_IDS", True)
+FORUM_DAILY_ID_SECRET = os.environ.get("FORUM_DAILY_ID_SECRET") or SECRET_KEY
+FORUM_TRIP_SECRET = os.environ.get("FORUM_TRIP_SECRET") or SECRET_KEY

@@ -21,6 +21,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from .. import services
+from ..boards.ids import daily_id
 from ..models import (
     ARTICLE_LEAD_MAX_LENGTH,
     AUTHOR_NAME_MAX_LENGTH,
@@ -279,6 +280,9 @@ def _new_comment(article: Article, data: CommentData, number: int) -> Comment:
         author_name=data.author_name,
         created_at=data.created_at,
         ip_hash=data.ip_hash,
+        daily_id=daily_id(
+            article_id=article.pk, user_id=None, ip_hash=data.ip_hash, posted_at=data.created_at
+        ),
         status=data.status,
         import_ref=data.ref,
     )
