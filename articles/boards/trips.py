@@ -13,6 +13,8 @@ from .codes import keyed_code
 TRIP_MARK = "◆"
 FORGED_MARK = "◇"
 TRIP_LENGTH = 10
+# A secret longer than this proves nothing more; the name field takes a name, "#" and this much.
+SECRET_MAX_LENGTH = 64
 # "#" as typed on a Japanese keyboard too.
 TRIP_SIGNS = ("#", "＃")
 
