@@ -22,6 +22,7 @@ from articles.boards import trips
 from articles.boards.ids import daily_id
 from articles.models import Article, Comment
 
+from . import test_import_wordpress as wordpress
 from .helpers import form, reader
 
 ID_PATTERN = re.compile(r'<span class="poster-id"[^>]*>ID:([0-9A-Za-z]{8})</span>')
@@ -151,17 +152,41 @@ def test_comments_imported_without_an_address_have_no_id(seeded):
     assert "data-poster-id" not in page
 
 
-def test_comments_imported_with_an_address_have_their_id(article):
-    from articles.importers.writer import _new_comment
-
-    posted_at = utc(3)
-    data = type("Data", (), {})()
-    data.body, data.author_name, data.created_at = "本文", "", posted_at
-    data.ip_hash, data.status, data.ref = ip_hash("198.51.100.7"), "published", "wp:1"
-    comment = _new_comment(article, data, 1)
-    assert comment.daily_id == daily_id(
-        article_id=article.pk, user_id=None, ip_hash=data.ip_hash, posted_at=posted_at
+def test_comments_imported_with_an_address_have_the_id_of_the_day_they_were_posted(db):
+    wordpress.run(str(wordpress.WXR_12))
+    comments = {c.import_ref: c for c in Comment.objects.filter(import_ref__isnull=False)}
+    answer = comments["wp:102"]  # from 2001:db8::1
+    assert answer.daily_id == daily_id(
+        article_id=answer.article_id,
+        user_id=None,
+        ip_hash=answer.ip_hash,
+        posted_at=answer.created_at,
     )
+    assert comments["wp:108"].daily_id == ""  # exported without an address
+    # A newer export that corrects when it was posted corrects the day of its ID too.
+    wordpress.run(str(wordpress.WXR_11_NEWER))
+    for comment in Comment.objects.filter(import_ref__isnull=False).exclude(ip_hash=""):
+        assert comment.daily_id == daily_id(
+            article_id=comment.article_id,
+            user_id=None,
+            ip_hash=comment.ip_hash,
+            posted_at=comment.created_at,
+        )
+
+
+def test_the_migration_gives_comments_posted_before_it_their_ids(article, other_article):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module("articles.migrations.0016_daily_ids")
+    posted = services.comment_create(article=article, body="前から", ip_hash=ip_hash("192.0.2.1"))
+    imported = services.comment_create(article=other_article, body="住所なし")
+    expected = posted.daily_id
+    Comment.objects.update(daily_id="")
+    migration.give_posted_comments_their_ids(django_apps, None)
+    assert Comment.objects.get(pk=posted.pk).daily_id == expected != ""
+    assert Comment.objects.get(pk=imported.pk).daily_id == ""
 
 
 def test_the_page_shows_ids_without_more_queries(article, django_assert_max_num_queries):

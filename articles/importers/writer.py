@@ -365,6 +365,7 @@ def _update_comments(article: Article, comments: list[CommentData], summary: Sum
             "moderated_at",
             "tree_id",
             "article_id",
+            "ip_hash",
         )
     }
     new = [c for c in comments if c.ref not in existing]
@@ -382,6 +383,10 @@ def _update_comments(article: Article, comments: list[CommentData], summary: Sum
             continue
         for name, value in fields.items():
             setattr(comment, name, value)
+        # Its daily ID is of the day it was posted, which the import may have corrected.
+        comment.daily_id = daily_id(
+            article_id=article.pk, user_id=None, ip_hash=comment.ip_hash, posted_at=data.created_at
+        )
         comment.body_html = render_stored_body(
             comment.body, article_url=article.get_absolute_url(), number=comment.number
         )
@@ -390,7 +395,7 @@ def _update_comments(article: Article, comments: list[CommentData], summary: Sum
     if changed_rows:
         Comment.objects.bulk_update(
             changed_rows,
-            ["body", "body_html", "author_name", "created_at", "status"],
+            ["body", "body_html", "author_name", "created_at", "status", "daily_id"],
             batch_size=BATCH_SIZE,
         )
         ReplyRef.objects.filter(source__in=changed_rows).delete()
