@@ -245,7 +245,7 @@ def _post(
     name = None
     if not request.user.is_authenticated:
         # Without its trip secret, which is never kept anywhere: the reader types it each time.
-        name = trips.split_name(form.cleaned_data.get("author_name", ""))[0].strip()
+        name = trips.name_part(form.cleaned_data.get("author_name", ""))
     posters.remember_poster(request, response, name=name)
     return response
 
@@ -281,13 +281,18 @@ def _landing_url(comment: Comment, earlier_threads: int | None = None, *, new: b
     return f"{article.get_absolute_url()}{query}#c{comment.number}"
 
 
-def _preview(request: HttpRequest, form: CommentForm, article: Article) -> dict:
+def _preview(
+    request: HttpRequest, form: CommentForm, article: Article, *, name_now: str = ""
+) -> dict:
+    """What a preview shows; ``name_now`` is an edited comment's name, kept as it is if sent
+    back unchanged (with its trip code)."""
     if "preview" in request.POST and form.is_valid() and not form.non_field_errors():
+        name = form.posting_name
         return {
             "preview_html": render_comment_body(
                 form.cleaned_data["body"], reply_url=_reply_url(article)
             ),
-            "preview_name": trips.posted_name(form.posting_name),
+            "preview_name": name if name and name == name_now else trips.posted_name(name),
         }
     return {}
 
@@ -425,7 +430,7 @@ def comment_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                     )
                 return redirect(_landing_url(edited.comment))
     context = {"article": article, "comment": comment, "form": form}
-    context.update(_preview(request, form, article))
+    context.update(_preview(request, form, article, name_now=comment.author_name))
     return render(request, "articles/comment_edit.html", context, status=_shown_again(form, status))
 
 

@@ -346,6 +346,9 @@ def test_an_edit_keeps_the_trip_when_the_name_is_sent_back_unchanged(article):
     name = Comment.objects.get().author_name
     url = f"{article.get_absolute_url()}c/1/edit/"
     assert name in taro.get(url).text  # the form shows the name with its code
+    preview = taro.post(url, form({"author_name": name, "body": "下書き", "preview": "1"}))
+    assert name in preview.text
+    assert name.replace("◆", "◇") not in preview.text
     taro.post(url, form({"author_name": name, "body": "直した"}))
     assert Comment.objects.get().author_name == name
     taro.post(url, form({"author_name": "偽 ◆AbCdEfGhIj", "body": "また直した"}))
