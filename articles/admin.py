@@ -140,6 +140,7 @@ class ArticleAdminForm(forms.ModelForm):
             "published_at",
             "comments_open",
             "premoderation",
+            "daily_ids",
             "source_url",
         )
 
@@ -183,7 +184,7 @@ class ArticleAdmin(admin.ModelAdmin):
         (_("Publication"), {"fields": ("status", "published_at")}),
         (
             _("Comments and source"),
-            {"fields": ("comments_open", "premoderation", "source_url")},
+            {"fields": ("comments_open", "premoderation", "daily_ids", "source_url")},
         ),
     )
     inlines = (BlockInline, ImageCreditInline, LinkInline, ArticleRedirectInline)
@@ -380,7 +381,8 @@ class CommentAdmin(admin.ModelAdmin):
     # Newest first, by the primary key: posting order, and an index every database has.
     ordering = ("-pk",)
     list_filter = ("status", ReportedFilter, "article", "created_at")
-    search_fields = ("body", "author_name")
+    # A daily ID finds that poster's comments of the day in its article.
+    search_fields = ("body", "author_name", "=daily_id")
     list_per_page = 100
     list_select_related = ("article",)
     # A million comments: no COUNT(*) of the whole table on every page.
@@ -395,9 +397,12 @@ class CommentAdmin(admin.ModelAdmin):
         "moderation_reason",
         "open_reports",
     )
-    readonly_fields = ("article", "number", "user", *moderation_fields)
+    readonly_fields = ("article", "number", "user", "daily_id", *moderation_fields)
     fieldsets = (
-        (None, {"fields": ("article", "number", "parent", "author_name", "user", "body")}),
+        (
+            None,
+            {"fields": ("article", "number", "parent", "author_name", "user", "daily_id", "body")},
+        ),
         (_("Moderation"), {"fields": moderation_fields}),
     )
     inlines = (ReportInline, RevisionInline)

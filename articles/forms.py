@@ -10,6 +10,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .boards import trips
 from .models import AUTHOR_NAME_MAX_LENGTH, COMMENT_BODY_MAX_LENGTH, Report
 from .services import validate_comment_body
 from .text import clean_comment_text
@@ -75,7 +76,8 @@ class CommentForm(TokenForm):
     author_name = forms.CharField(
         label=_("Name"),
         required=False,
-        max_length=AUTHOR_NAME_MAX_LENGTH,
+        # Room for a trip secret after the name ("name#secret", articles.boards.trips).
+        max_length=AUTHOR_NAME_MAX_LENGTH + 1 + trips.SECRET_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "nickname", "placeholder": _("Anonymous")}),
     )
     body = forms.CharField(
@@ -111,7 +113,14 @@ class CommentForm(TokenForm):
         return ""
 
     def clean_author_name(self) -> str:
-        return clean_comment_text(self.cleaned_data["author_name"]).strip()
+        name = clean_comment_text(self.cleaned_data["author_name"]).strip()
+        if len(trips.name_part(name)) > AUTHOR_NAME_MAX_LENGTH:
+            raise ValidationError(
+                gettext("A name can be at most %(limit)d characters long."),
+                code="name_too_long",
+                params={"limit": AUTHOR_NAME_MAX_LENGTH},
+            )
+        return name
 
     def clean_body(self) -> str:
         body = clean_comment_text(self.cleaned_data["body"])

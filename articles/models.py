@@ -185,6 +185,14 @@ class Article(models.Model):
         blank=True,
         help_text=_("Empty: the site-wide setting (FORUM_PREMODERATION)."),
     )
+    daily_ids = models.BooleanField(
+        _("daily poster IDs"),
+        default=True,
+        help_text=_(
+            "Show each poster's ID of the day next to their name, and mark the thread starter "
+            "in their own thread (unless FORUM_DAILY_IDS turns them off site-wide)."
+        ),
+    )
     # The highest comment number handed out; each new comment takes the next one, so numbers are
     # unique and in posting order (a post that fails after taking its number leaves a gap).
     last_comment_number = models.PositiveIntegerField(default=0, editable=False)
@@ -465,6 +473,9 @@ class Comment(MPTTModel):
     poster_key = models.CharField(_("poster key"), max_length=64, blank=True, editable=False)
     # A keyed hash of the poster's IP address (the address itself is never stored), for bans.
     ip_hash = models.CharField(_("IP hash"), max_length=64, blank=True, editable=False)
+    # The poster's daily ID (日替わりID, articles.boards.ids), fixed when it is posted; empty for
+    # a comment imported without an address.
+    daily_id = models.CharField(_("daily ID"), max_length=8, blank=True, editable=False)
     open_reports = models.PositiveIntegerField(_("open reports"), default=0, editable=False)
     # Set on comments loaded by import_seeds: the comment's place (1…N) in its seed, which
     # re-imports match on.

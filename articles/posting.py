@@ -24,7 +24,8 @@ from django.utils.translation import gettext
 
 from . import moderation, services
 from .abuse import holds, limits, names
-from .models import Article, Comment, Report, UsedFormToken
+from .boards import trips
+from .models import AUTHOR_NAME_MAX_LENGTH, Article, Comment, Report, UsedFormToken
 from .posters import Poster
 from .sql.locks import retrying
 
@@ -65,12 +66,35 @@ def comment_may_post(*, article: Article, parent: Comment | None) -> None:
 
 def name_may_be_used(*, author_name: str, poster: Poster) -> None:
     """Refuse a name that is an account's or the site staff's, to anyone else."""
+    if poster.account is None:
+        author_name = trips.name_part(author_name)
     if names.is_reserved_name(author_name, account=poster.account):
         raise Refused(
             gettext("This name is reserved. Please choose another."),
             code="name_reserved",
             field="author_name",
         )
+
+
+def posted_name(*, author_name: str, poster: Poster) -> str:
+    """The name a post is stored under: refused if it is someone else's (its trip secret left
+    out), and for an anonymous poster with the trip code its ``#secret`` gives (``boards.trips``).
+    """
+    name_may_be_used(author_name=author_name, poster=poster)
+    if poster.account is not None:  # a signed-in reader posts under their account name
+        return author_name
+    name = trips.posted_name(author_name)
+    if len(name) > AUTHOR_NAME_MAX_LENGTH:
+        raise Refused(
+            gettext(
+                "With its trip code, this name is too long: keep it to %(limit)d characters "
+                "before the #."
+            )
+            % {"limit": AUTHOR_NAME_MAX_LENGTH - len(f" {trips.TRIP_MARK}") - trips.TRIP_LENGTH},
+            code="name_too_long",
+            field="author_name",
+        )
+    return name
 
 
 def _check_poster(poster: Poster, *, verb: str, form_key: str = "") -> Posted | None:
@@ -159,7 +183,7 @@ def comment_post(
     with the comment it already created, whether the first answer reached the reader or not.
     """
     comment_may_post(article=article, parent=parent)
-    name_may_be_used(author_name=author_name, poster=poster)
+    author_name = posted_name(author_name=author_name, poster=poster)
     if (posted := _check_poster(poster, verb="post", form_key=form_key)) is not None:
         return posted
     held = _held(article=article, body=body, poster=poster)
@@ -194,8 +218,9 @@ def comment_edit(*, comment: Comment, body: str, author_name: str, poster: Poste
     the comment back to the approval queue.
     """
     comment_may_post(article=comment.article, parent=None)
+    # A name sent back as it is keeps its trip code: its ◆ came from a secret before.
     if author_name != comment.author_name:
-        name_may_be_used(author_name=author_name, poster=poster)
+        author_name = posted_name(author_name=author_name, poster=poster)
     _check_poster(poster, verb="post")
     held = _held(article=comment.article, body=body, poster=poster)
     try:

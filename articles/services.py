@@ -19,6 +19,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from .boards.ids import daily_id
 from .events import comment_published
 from .models import (
     AUTHOR_NAME_MAX_LENGTH,
@@ -236,15 +237,22 @@ def comment_create_placed(
     body, author_name = clean_comment_text(body), clean_comment_text(author_name).strip()
     validate_comment_text(body=body, author_name=author_name)
     _check_same_article(parent, article)
+    created_at = created_at or timezone.now()
     comment = Comment(
         article=article,
         body=body,
         author_name=author_name,
         user=user,
-        created_at=created_at or timezone.now(),
+        created_at=created_at,
         seed_index=seed_index,
         poster_key=poster_key,
         ip_hash=ip_hash,
+        daily_id=daily_id(
+            article_id=article.pk,
+            user_id=user.pk if user is not None else None,
+            ip_hash=ip_hash,
+            posted_at=created_at,
+        ),
         status=status,
         by_staff=by_staff,
     )

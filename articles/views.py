@@ -16,9 +16,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import forms, linked_data, posters, posting, services
+from .boards import ids, trips
 from .forms import CommentForm, ReportForm
 from .models import Article, Comment, Section, comment_url
 from .querysets import ArticleQuerySet
@@ -219,7 +221,7 @@ def _post(
     try:
         if "preview" in request.POST:
             posting.comment_may_post(article=article, parent=parent)
-            posting.name_may_be_used(author_name=form.posting_name, poster=posters.poster(request))
+            posting.posted_name(author_name=form.posting_name, poster=posters.poster(request))
             return 200
         posted = posting.comment_post(
             article=article,
@@ -238,7 +240,10 @@ def _post(
             gettext("Thank you. Your comment will appear once a moderator has approved it."),
         )
     response = HttpResponseRedirect(_landing_url(posted.comment, posted.earlier_threads))
-    name = None if request.user.is_authenticated else form.cleaned_data.get("author_name", "")
+    name = None
+    if not request.user.is_authenticated:
+        # Without its trip secret, which is never kept anywhere: the reader types it each time.
+        name = trips.name_part(form.cleaned_data.get("author_name", ""))
     posters.remember_poster(request, response, name=name)
     return response
 
@@ -274,17 +279,23 @@ def _landing_url(comment: Comment, earlier_threads: int | None = None, *, new: b
     return f"{article.get_absolute_url()}{query}#c{comment.number}"
 
 
-def _preview(request: HttpRequest, form: CommentForm, article: Article) -> dict:
+def _preview(
+    request: HttpRequest, form: CommentForm, article: Article, *, name_now: str = ""
+) -> dict:
+    """What a preview shows; ``name_now`` is an edited comment's name, kept as it is if sent
+    back unchanged (with its trip code)."""
     if "preview" in request.POST and form.is_valid() and not form.non_field_errors():
+        name = form.posting_name
         return {
             "preview_html": render_comment_body(
                 form.cleaned_data["body"], reply_url=_reply_url(article)
             ),
-            "preview_name": form.posting_name,
+            "preview_name": name if name and name == name_now else trips.posted_name(name),
         }
     return {}
 
 
+@sensitive_post_parameters("author_name")  # it may carry a trip secret
 @require_POST
 def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article(slug)
@@ -296,6 +307,7 @@ def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
     return _article_page(request, article, form, status=_shown_again(form, response), **preview)
 
 
+@sensitive_post_parameters("author_name")  # it may carry a trip secret
 @require_http_methods(["GET", "POST"])
 @follows_old_slugs
 def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
@@ -340,6 +352,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         comment.get_descendants(include_self=True).filter(level__lt=comment.level + MAX_DEPTH)
     )
     article_url = article.get_absolute_url()
+    daily_ids = ids.shown_for(article)
     is_public = all(c.status != Comment.Status.PENDING for c in [*ancestors, comment])
     rows = layout(
         subtree,
@@ -348,12 +361,16 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         backlinks=backlinks_for(article.pk, [c.number for c in subtree]),
         viewer=viewer,
         known_numbers={a.pk: a.number for a in ancestors},
+        daily_ids=daily_ids,
+        starter_id=ancestors[0].daily_id if ancestors else "",
     )
     context = {
         "article": article,
         "comment": comment,
         # Context only: its reply counts would count replies that are not shown.
-        "ancestors": layout(ancestors, article_url=article_url, collapsible=False),
+        "ancestors": layout(
+            ancestors, article_url=article_url, collapsible=False, daily_ids=daily_ids
+        ),
         "parent": ancestors[-1] if ancestors else None,
         "root": ancestors[0] if ancestors else None,
         "rows": rows,
@@ -375,6 +392,7 @@ def _own_comment(request: HttpRequest, slug: str, number: int) -> tuple[Article,
     return article, comment
 
 
+@sensitive_post_parameters("author_name")  # it may carry a trip secret
 @require_http_methods(["GET", "POST"])
 def comment_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     article, comment = _own_comment(request, slug, number)
@@ -410,7 +428,7 @@ def comment_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                     )
                 return redirect(_landing_url(edited.comment))
     context = {"article": article, "comment": comment, "form": form}
-    context.update(_preview(request, form, article))
+    context.update(_preview(request, form, article, name_now=comment.author_name))
     return render(request, "articles/comment_edit.html", context, status=_shown_again(form, status))
 
 

@@ -360,3 +360,10 @@ FORUM_MAIL_RETRY_SECONDS = int(os.environ.get("FORUM_MAIL_RETRY_SECONDS", "60"))
 FORUM_NOTIFICATION_MAILS_PER_HOUR = int(os.environ.get("FORUM_NOTIFICATION_MAILS_PER_HOUR", "10"))
 # The site's address, for links in mails (the worker has no request to take the host from).
 FORUM_SITE_URL = os.environ.get("FORUM_SITE_URL", "http://127.0.0.1:8000")
+# Boards (articles.boards): daily poster IDs next to names, on unless turned off here (an article
+# may turn them off for itself), and trip codes. Each hash has its own key: empty, it is derived
+# from SECRET_KEY (with a salt of its own), so changing SECRET_KEY would change every trip code
+# from then on; set FORUM_TRIP_SECRET once in production to keep them for good.
+FORUM_DAILY_IDS = env_bool("FORUM_DAILY_IDS", True)
+FORUM_DAILY_ID_SECRET = os.environ.get("FORUM_DAILY_ID_SECRET") or SECRET_KEY
+FORUM_TRIP_SECRET = os.environ.get("FORUM_TRIP_SECRET") or SECRET_KEY

@@ -21,6 +21,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from .. import services
+from ..boards.ids import daily_id
 from ..models import (
     ARTICLE_LEAD_MAX_LENGTH,
     AUTHOR_NAME_MAX_LENGTH,
@@ -279,6 +280,9 @@ def _new_comment(article: Article, data: CommentData, number: int) -> Comment:
         author_name=data.author_name,
         created_at=data.created_at,
         ip_hash=data.ip_hash,
+        daily_id=daily_id(
+            article_id=article.pk, user_id=None, ip_hash=data.ip_hash, posted_at=data.created_at
+        ),
         status=data.status,
         import_ref=data.ref,
     )
@@ -361,6 +365,7 @@ def _update_comments(article: Article, comments: list[CommentData], summary: Sum
             "moderated_at",
             "tree_id",
             "article_id",
+            "ip_hash",
         )
     }
     new = [c for c in comments if c.ref not in existing]
@@ -378,6 +383,10 @@ def _update_comments(article: Article, comments: list[CommentData], summary: Sum
             continue
         for name, value in fields.items():
             setattr(comment, name, value)
+        # Its daily ID is of the day it was posted, which the import may have corrected.
+        comment.daily_id = daily_id(
+            article_id=article.pk, user_id=None, ip_hash=comment.ip_hash, posted_at=data.created_at
+        )
         comment.body_html = render_stored_body(
             comment.body, article_url=article.get_absolute_url(), number=comment.number
         )
@@ -386,7 +395,7 @@ def _update_comments(article: Article, comments: list[CommentData], summary: Sum
     if changed_rows:
         Comment.objects.bulk_update(
             changed_rows,
-            ["body", "body_html", "author_name", "created_at", "status"],
+            ["body", "body_html", "author_name", "created_at", "status", "daily_id"],
             batch_size=BATCH_SIZE,
         )
         ReplyRef.objects.filter(source__in=changed_rows).delete()

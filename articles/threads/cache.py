@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
+from ..boards import ids
 from ..models import Article, Comment, ImageCredit, Link
 from . import layout as layout_module
 from . import rows as rows_module
@@ -60,8 +61,9 @@ def threads_html(
     article_url = article.get_absolute_url()
     # Everything else the HTML depends on: the markup, the article, the nesting, the language
     # and the time zone of the dates shown.
+    daily_ids = ids.shown_for(article)
     context = (
-        f"{thread_markup()}:{article.pk}:{article.slug}:{max_depth}:"
+        f"{thread_markup()}:{article.pk}:{article.slug}:{max_depth}:{int(daily_ids)}:"
         f"{get_language()}:{get_current_timezone_name()}"
     )
     keys = {
@@ -92,6 +94,7 @@ def threads_html(
                 backlinks=backlinks,
                 viewer=viewer if tree_id in personal else PUBLIC,
                 max_depth=max_depth,
+                daily_ids=daily_ids,
             )
             html[tree_id] = render_items(rows, article_url=article_url)
         cache.set_many({keys[tree_id]: html[tree_id] for tree_id in missing if tree_id in keys})

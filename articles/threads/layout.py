@@ -60,6 +60,8 @@ class Row:
     backlinks: list[int] = field(default_factory=list)
     changeable: bool = False  # the reader wrote it and may still edit or delete it
     status_label: str = ""  # shown on comments that only some readers see
+    poster_id: str = ""  # the poster's daily ID, where the article shows them
+    by_starter: bool = False  # a reply by the poster of the thread's first comment (スレ主)
 
 
 def body_html(comment: Comment, *, article_url: str) -> SafeString:
@@ -93,12 +95,17 @@ def layout(
     collapsible: bool = True,
     max_depth: int = MAX_DEPTH,
     known_numbers: dict[int, int] | None = None,
+    daily_ids: bool = False,
+    starter_id: str = "",
 ) -> list[Row]:
     """Rows for comments given in tree order, nesting at most max_depth levels below base_level.
 
     known_numbers maps the ids of comments not given (the ancestors on a comment's own page) to
-    their numbers, so that a reply to one of them says which comment it answers.
+    their numbers, so that a reply to one of them says which comment it answers. With
+    ``daily_ids``, rows carry their posters' daily IDs and mark the replies of the thread's
+    first poster: ``starter_id`` is that poster's ID when the first comment is not given.
     """
+    starters: dict[int, str] = {}
     numbers: dict[int, int] = dict(known_numbers or {})
     labels = _labels(get_language())
     # Replies of a left-out comment come right after it in tree order, inside its lft…rght.
@@ -133,8 +140,15 @@ def layout(
                 if parent_number
                 else labels["orphan"] % {"level": comment.level}
             )
+        if comment.level == 0:
+            starters[comment.tree_id] = comment.daily_id
         if viewer.shows_text(comment):
             row.body_html = body_html(comment, article_url=article_url)
+            if daily_ids and comment.daily_id:
+                row.poster_id = comment.daily_id
+                row.by_starter = comment.level > 0 and comment.daily_id == starters.get(
+                    comment.tree_id, starter_id
+                )
             if not comment.is_published:
                 row.status_label = comment.get_status_display()
         if rows:

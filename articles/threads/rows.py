@@ -32,6 +32,10 @@ def _words(language: str | None) -> dict[str, str]:
         "report": escape(gettext("Report")),
         "staff": escape(gettext("Staff")),
         "edited": escape(gettext("Edited")),
+        # The mark of the thread starter's replies in their own thread (スレ主).
+        "starter": escape(gettext("OP")),
+        "starter_title": escape(gettext("Posted by the poster of this thread's first comment")),
+        "poster_id": escape(gettext("This poster's ID in this article, for the day of posting")),
     }
 
 
@@ -66,17 +70,33 @@ def header(out: list[str], row: Row, url: str, words: dict[str, str], timezone: 
     n = c.number
     classes = "comment" if row.body_html else "comment is-gone"
     created = c.created_at.astimezone(timezone)
+    name = ""
+    # What the mute lists (static/js/mute.js) match on: public, like the name and ID shown.
+    muting = ""
+    if row.body_html:
+        name = escape(c.author_name) if c.author_name else words["anonymous"]
+        muting = f' data-name="{name}"'
+        if row.poster_id:
+            muting += f' data-poster-id="{row.poster_id}"'
     out.append(
-        f'<article class="{classes}" id="c{n}" data-number="{n}" '
+        f'<article class="{classes}" id="c{n}" data-number="{n}"{muting} '
         f'aria-label="{escape(row.label)}">'
         f'<header class="comment-header"><a class="number" href="{url}" '
         f'title="{words["permalink"]}">{n}</a>'
     )
     if row.body_html:
-        name = escape(c.author_name) if c.author_name else words["anonymous"]
         out.append(f' <span class="author">{name}</span>')
         if c.by_staff:
             out.append(f' <span class="staff-badge">{words["staff"]}</span>')
+        if row.poster_id:
+            out.append(
+                f' <span class="poster-id" title="{words["poster_id"]}">ID:{row.poster_id}</span>'
+            )
+        if row.by_starter:
+            out.append(
+                f' <span class="starter-mark" title="{words["starter_title"]}">'
+                f"{words['starter']}</span>"
+            )
     out.append(f' <time datetime="{created.isoformat()}">{created:%Y/%m/%d %H:%M}</time>')
     if c.edited_at is not None and row.body_html:
         edited = c.edited_at.astimezone(timezone)
