@@ -14,6 +14,7 @@ from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
 from articles.models import Article, Comment, comment_url
+from articles.text import reply_refs
 from articles.threads import PUBLIC, backlinks_for, layout, render_items
 from articles.threads.cache import thread_markup
 
@@ -63,7 +64,6 @@ def arrivals(article: Watched, *, after: int, max_depth: int) -> dict:
         Comment.objects.public()
         .filter(article_id=article.pk, number__gt=after)
         .annotate(parent_number=F("parent__number"))
-        .defer("body")
         .order_by("number")[: BATCH + 1]
     )
     more = len(found) > BATCH
@@ -91,12 +91,16 @@ def arrivals(article: Watched, *, after: int, max_depth: int) -> dict:
                 "level": comment.level,
                 "url": comment_url(article_url, comment.number),
                 "html": html,
+                # The comments it answers with >>N: their back-links on the page gain it.
+                "answers": [n for n in reply_refs(comment.body) if n < comment.number],
             }
         )
     return {
         "last": article.last_comment_number,
-        # Where the next poll starts: the rest of a long batch, or what comes after the counter.
-        "through": found[-1].number if more else max(article.last_comment_number, after),
+        # Where the next poll starts: after the last comment sent, not at the counter. A number
+        # is taken (and the counter committed) a moment before its comment is committed, and a
+        # held comment may be approved later: starting at the counter would skip either for good.
+        "through": found[-1].number if found else after,
         "more": more,
         "comments": comments,
     }

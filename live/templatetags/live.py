@@ -31,5 +31,6 @@ def new_comments_bar(article: Article, page: Page, order: str, show_all: bool) -
         "shown": ngettext("%(count)s new comment shown", "%(count)s new comments shown", 1),
         "shown_other": ngettext("%(count)s new comment shown", "%(count)s new comments shown", 2),
         "badge": gettext("New"),
+        "replies": gettext("Replies:"),
         "elsewhere": gettext("New comments on other pages:"),
     }

@@ -173,6 +173,32 @@
     elsewhere.hidden = false;
   }
 
+  // The comments a new one answers with >>N list it among their replies, as the page would.
+  function addBacklinks(comment) {
+    (comment.answers || []).forEach(function (target) {
+      var answered = document.getElementById("c" + target);
+      if (!answered || !answered.matches("article.comment") || !section.contains(answered)) {
+        return;
+      }
+      var list = answered.querySelector(":scope > p.backlinks");
+      if (!list) {
+        list = document.createElement("p");
+        list.className = "backlinks";
+        list.textContent = data.replies;
+        answered.insertBefore(list, answered.querySelector(":scope > footer.actions"));
+      }
+      if (list.querySelector('a[data-number="' + comment.number + '"]')) {
+        return;
+      }
+      var link = document.createElement("a");
+      link.className = "reply-ref";
+      link.href = comment.url;
+      link.setAttribute("data-number", String(comment.number));
+      link.textContent = ">>" + comment.number;
+      list.append(" ", link);
+    });
+  }
+
   function notShown(comments) {
     return comments.filter(function (comment) {
       return !document.getElementById("c" + comment.number) &&
@@ -197,6 +223,7 @@
       });
     }
     waiting.forEach(linkElsewhere);
+    placed.concat(waiting).forEach(addBacklinks);
     placed.forEach(function (comment) {
       var element = document.getElementById("c" + comment.number);
       markNew(element);

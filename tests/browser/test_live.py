@@ -48,7 +48,7 @@ def test_new_comments_are_offered_and_inserted_while_a_reply_is_typed(page, arti
     # Meanwhile others post: a reply to #2, a reply to that, and a new thread.
     reply = post(article, "別の読者の返信", parent=numbered(article, 2))
     post(article, "返信への返信", parent=reply)
-    post(article, "新しいスレッド")
+    post(article, ">>36 新しいスレッド")
     button = page.get_by_role("button", name="新着コメント 3件")
     expect(button).to_be_visible()
     assert page.locator("#c37").count() == 0  # offered, not yet shown
@@ -63,6 +63,8 @@ def test_new_comments_are_offered_and_inserted_while_a_reply_is_typed(page, arti
         expect(page.locator(f"#c{number}")).to_have_class("comment is-new")
         expect(page.locator(f"#c{number} .new-badge")).to_have_text("新着")
     expect(page.locator(".live-status")).to_have_text("新着コメント3件を表示しました")
+    # #36 lists its new answer among its replies, as a reload would show it.
+    expect(page.locator("#c36 > .backlinks")).to_have_text("返信: >>39")
     # The reply being typed is still there, in its form, with its text.
     expect(textarea).to_have_value("書きかけの返信です")
     assert page.evaluate("location.href").endswith(article.get_absolute_url())  # no reload
