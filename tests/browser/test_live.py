@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from articles.models import Article, Comment
 
 from ..helpers import SEED_NAME
+from .helpers import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -159,3 +160,34 @@ def test_polls_are_conditional_and_stop_while_the_tab_is_hidden(page, article, p
         "document.dispatchEvent(new Event('visibilitychange'));"
     )
     expect(page.get_by_role("button", name="新着コメント 1件")).to_be_visible(timeout=2000)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_offer_and_the_new_marks_are_accessible(
+    browser, live_server, article, post, viewport, screenshots
+):
+    from .test_accessibility import AXE, serious_violations
+
+    # As test_accessibility opens pages: axe is injected, which the page's CSP would refuse.
+    context = browser.new_context(
+        viewport=viewport, locale="ja-JP", base_url=live_server.url, bypass_csp=True
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(article.get_absolute_url())
+    page.close()
+    post(article, "留守中のコメント")
+    page = context.new_page()
+    page.goto(article.get_absolute_url() + "#c30")
+    expect(page.locator("#c37.is-new")).to_be_visible()
+    post(article, "開いている間のコメント", parent=numbered(article, 30))
+    button = page.get_by_role("button", name="新着コメント 1件")
+    expect(button).to_be_visible()
+    name = "desktop" if viewport is DESKTOP else "phone"
+    page.screenshot(path=screenshots / f"live-offer-{name}.png")
+    assert serious_violations(page, AXE.read_text(encoding="utf-8")) == []
+    button.click()
+    expect(page.locator("#c38.is-new")).to_be_visible()
+    page.screenshot(path=screenshots / f"live-inserted-{name}.png")
+    assert serious_violations(page, AXE.read_text(encoding="utf-8")) == []
+    context.close()
