@@ -183,6 +183,16 @@ def test_a_304_costs_one_query(live_client, thread, django_assert_num_queries):
         assert poll(live_client, thread, 5, etag).status_code == 304
 
 
+def test_a_signed_in_readers_poll_reads_no_session(
+    client, thread, moderator, django_assert_num_queries
+):
+    """The same answer for everyone: the session (in the database without Redis) stays unread."""
+    client.force_login(moderator)
+    etag = poll(client, thread, 5)["ETag"]
+    with django_assert_num_queries(1):
+        assert poll(client, thread, 5, etag).status_code == 304
+
+
 def test_an_answer_costs_three_queries_however_many_threads_it_touches(
     live_client, thread, post, django_assert_max_num_queries
 ):
