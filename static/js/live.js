@@ -85,12 +85,20 @@
     return section.querySelectorAll("article.comment[data-number]");
   }
 
+  // The reader's own comments are not news to them: the one they land on after posting
+  // (?new=N), and those they may still edit.
+  function isOwn(comment, number) {
+    var landed = new URLSearchParams(window.location.search).get("new");
+    return String(number) === landed ||
+      comment.querySelector(':scope > footer.actions a.action[href$="/edit/"]') !== null;
+  }
+
   var seen = lastSeen();
   var highest = after;
   shownComments().forEach(function (comment) {
     var number = parseInt(comment.getAttribute("data-number"), 10);
     highest = Math.max(highest, number);
-    if (seen !== null && !isNaN(seen) && number > seen) {
+    if (seen !== null && !isNaN(seen) && number > seen && !isOwn(comment, number)) {
       markNew(comment);
     }
   });
