@@ -241,6 +241,15 @@
         }
       });
     });
+    // For the page's other scripts (mute lists, poster IDs, reactions): what was just added.
+    bar.dispatchEvent(new CustomEvent("forum:comments-added", {
+      bubbles: true,
+      detail: {
+        comments: placed.map(function (comment) {
+          return document.getElementById("c" + comment.number);
+        })
+      }
+    }));
     var count = placed.length + waiting.length;
     status.textContent = format(data.shown, data.shownOther, count);
     if (placed.length) {

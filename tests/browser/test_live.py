@@ -54,8 +54,14 @@ def test_new_comments_are_offered_and_inserted_while_a_reply_is_typed(page, arti
     expect(button).to_be_visible()
     assert page.locator("#c37").count() == 0  # offered, not yet shown
 
+    page.evaluate(
+        "document.addEventListener('forum:comments-added', event => {"
+        " window.added = event.detail.comments.map(c => c.id); })"
+    )
     button.click()
     expect(button).to_be_hidden()
+    # Other scripts hear of what was added (mute lists, poster IDs...).
+    assert page.evaluate("window.added") == ["c37", "c38", "c39"]
     expect(page.locator("#r2 > li > #c37")).to_contain_text("別の読者の返信")
     expect(page.locator("#r37 > li > #c38")).to_contain_text("返信への返信")
     # A new thread comes last in the default order (oldest first).
