@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     # The task queue's table: mail leaves through it (forum.mail), sent by `manage.py db_worker`.
     "django_tasks",
     "django_tasks_db",
+    "live",
 ]
 
 MIDDLEWARE = [
@@ -321,6 +322,9 @@ FORUM_RATE_LIMITS = {
 # A comment form sent back sooner than this after it was shown is a bot's; after the max, stale.
 FORUM_FORM_MIN_SECONDS = 2
 FORUM_FORM_MAX_SECONDS = 24 * 3600
+# How often an open article page asks whether new comments were posted (live.js backs off from
+# there while nothing comes, and stops while its tab is hidden).
+FORUM_LIVE_POLL_SECONDS = int(os.environ.get("FORUM_LIVE_POLL_SECONDS", "20"))
 # Site-wide pre-moderation (an article may set its own): off, first, links or all.
 FORUM_PREMODERATION = os.environ.get("FORUM_PREMODERATION", "off")
 # Comments containing one of these words (matched on NFKC, case-folded text), or more links than

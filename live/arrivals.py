@@ -1,0 +1,117 @@
+"""The comments posted on an article after a given number, as its page renders them.
+
+Readers' pages poll for these (static/js/live.js). A poll is answered from the article's
+``last_comment_number``, which every post raises: unchanged, the answer is a 304 after one small
+query by the article's slug; changed, the new comments are read by their numbers (the article's
+unique (article, number) index), never thread by thread.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db.models import F, OuterRef, Subquery
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
+
+from articles.boards import ids
+from articles.models import Article, Comment, comment_url
+from articles.text import reply_refs
+from articles.threads import PUBLIC, backlinks_for, layout, render_items
+from articles.threads.cache import thread_markup
+
+# At most this many comments an answer; the page asks again from the last one for the rest.
+BATCH = 100
+
+
+@dataclass(frozen=True)
+class Watched:
+    """What a poll needs of the article: one row, read on every poll."""
+
+    pk: int
+    slug: str
+    last_comment_number: int
+    daily_ids: bool
+
+
+def watched(slug: str) -> Watched | None:
+    """The published article ``slug`` and its counter, or None."""
+    row = (
+        Article.objects.published()
+        .filter(slug=slug)
+        .values_list("pk", "slug", "last_comment_number", "daily_ids")
+        .first()
+    )
+    return Watched(*row[:3], daily_ids=ids.shown_for(Article(daily_ids=row[3]))) if row else None
+
+
+def etag(article: Watched, *, after: int, max_depth: int) -> str:
+    """The answer's validator: it changes with every comment posted on the article, and with
+    everything else the answer depends on (where it starts, the nesting, the language, the time
+    zone of the dates, and the code and translations that make the markup)."""
+    context = (
+        f"{after}:{max_depth}:{int(article.daily_ids)}:{get_language()}:"
+        f"{get_current_timezone_name()}:{thread_markup()}"
+    )
+    digest = hashlib.sha256(context.encode()).hexdigest()[:12]
+    return f'"{article.last_comment_number}-{digest}"'
+
+
+def arrivals(article: Watched, *, after: int, max_depth: int) -> dict:
+    """Published comments numbered above ``after`` that any reader sees, each as a page item.
+
+    Held, hidden, removed and deleted comments are left out, and so is anything under a held one
+    (``Comment.objects.public()``), as the page leaves them out for readers. A comment nested too
+    deep for the article page has no HTML: the page links to it instead.
+    """
+    found = list(
+        Comment.objects.public()
+        .filter(article_id=article.pk, number__gt=after)
+        .annotate(
+            parent_number=F("parent__number"),
+            # Whose thread it is: its first poster's ID marks their replies (スレ主).
+            starter_id=Subquery(
+                Comment.objects.filter(tree_id=OuterRef("tree_id"), level=0).values("daily_id")[:1]
+            ),
+        )
+        .order_by("number")[: BATCH + 1]
+    )
+    more = len(found) > BATCH
+    found = found[:BATCH]
+    article_url = Article(pk=article.pk, slug=article.slug).get_absolute_url()
+    backlinks = backlinks_for(article.pk, [c.number for c in found]) if found else {}
+    comments = []
+    for comment in found:
+        rows = layout(
+            [comment],
+            article_url=article_url,
+            backlinks=backlinks,
+            viewer=PUBLIC,
+            max_depth=max_depth,
+            known_numbers={comment.parent_id: comment.parent_number} if comment.parent_id else None,
+            daily_ids=article.daily_ids,
+            starter_id=comment.starter_id or "",
+        )
+        html = ""
+        if rows:
+            rows[0].closes = 0  # one item on its own: the page has the lists around it
+            html = render_items(rows, article_url=article_url)
+        comments.append(
+            {
+                "number": comment.number,
+                "parent": comment.parent_number,
+                "level": comment.level,
+                "url": comment_url(article_url, comment.number),
+                "html": html,
+                # The comments it answers with >>N: their back-links on the page gain it.
+                "answers": [n for n in reply_refs(comment.body) if n < comment.number],
+            }
+        )
+    return {
+        "last": article.last_comment_number,
+        # Where the next poll starts: after the last comment sent, not at the counter. A number
+        # is taken (and the counter committed) a moment before its comment is committed, and a
+        # held comment may be approved later: starting at the counter would skip either for good.
+        "through": found[-1].number if found else after,
+        "more": more,
+        "comments": comments,
+    }
