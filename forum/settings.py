@@ -316,6 +316,8 @@ FORUM_RATE_LIMITS = {
     "burst": (int(os.environ.get("FORUM_BURST_LIMIT", "3")), 30),
     "hourly": (int(os.environ.get("FORUM_HOURLY_LIMIT", "30")), 3600),
 }
+# Searches per client address in a minute (each costs index reads over every comment).
+FORUM_SEARCH_LIMIT = (int(os.environ.get("FORUM_SEARCH_LIMIT", "30")), 60)
 # A comment form sent back sooner than this after it was shown is a bot's; after the max, stale.
 FORUM_FORM_MIN_SECONDS = 2
 FORUM_FORM_MAX_SECONDS = 24 * 3600
