@@ -476,3 +476,27 @@ def test_single_characters_are_looked_for_in_the_newest_comments_only(
 def test_single_characters_fewer_than_the_window_are_all_looked_at(article, post):
     post(article, "犬")
     assert found("犬") == ["犬"]
+
+
+@pytest.mark.postgresql
+def test_new_comments_wait_in_the_pending_list_for_the_background_job_and_are_found_meanwhile(
+    article, post
+):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'search_commenttext_trgm'")
+        assert f"gin_pending_list_limit={index.PENDING_LIST_KB}" in cursor.fetchone()[0]
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'search_commenttext'")
+        assert set(cursor.fetchone()[0]) == {
+            f"autovacuum_analyze_threshold={index.ANALYZE_AFTER}",
+            "autovacuum_analyze_scale_factor=0",
+        }
+    index.flush_pending(connection)
+    post(article, "保留リストの中の書き込み")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # found through the index, list and all
+        assert found("保留リスト") == ["保留リストの中の書き込み"]
+    out = StringIO()
+    call_command("search_flush", stdout=out)
+    assert "1 pending pages moved" in out.getvalue()
+    assert found("保留リスト") == ["保留リストの中の書き込み"]
+    assert index.flush_pending(connection) == 0
