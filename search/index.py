@@ -102,12 +102,12 @@ CREATE OR REPLACE TRIGGER search_block_sync AFTER INSERT OR DELETE OR UPDATE OF 
 # A GIN index takes new rows into a pending list, cheap to append to and read by every search,
 # and moves them into its main structure in bulk. Whoever finds the list over
 # gin_pending_list_limit does that move: with the default 4 MB (some 500 comments, each doubled
-# text giving a few hundred trigrams) a reply now and then paid 0.3–0.5 s for it at 250,000
-# comments (bench/SEARCH_RESULTS.md), more as the index grows. The comments' index therefore keeps up to PENDING_LIST_KB, which a search still reads
-# through quickly, and the list is moved in the background: by autovacuum once ANALYZE_AFTER
-# comments have come (its ANALYZE moves a GIN pending list), and by ``manage.py
-# search_flush`` where a timer runs it. Entries in the list are found like any other: nothing
-# waits to be searchable.
+# text giving a few hundred trigrams) a reply now and then paid 0.3-0.5 s for it at 250,000
+# comments (bench/SEARCH_RESULTS.md), more as the index grows. The comments' index therefore
+# keeps up to PENDING_LIST_KB, which a search still reads through quickly, and the list is
+# moved in the background: by autovacuum once ANALYZE_AFTER comments have come (its ANALYZE
+# moves a GIN pending list), and by ``manage.py search_flush`` where a timer runs it. Entries
+# in the list are found like any other: nothing waits to be searchable.
 PENDING_LIST_KB = 16 * 1024
 ANALYZE_AFTER = 500
 
