@@ -9,6 +9,7 @@ HTML (threads.threads_html), under a key holding its version, so a warm page rea
 import json
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -84,7 +85,7 @@ class ThreadItems:
         if not threads:
             return []
         keys = {tree_id: f"{self.context}:{tree_id}:{version}" for tree_id, version in threads}
-        cache = caches["threads"]
+        cache = caches[settings.RENDERED_CACHE]
         fresh = {keys[tree_id]: items for tree_id, items in self.loaded.items() if tree_id in keys}
         items = dict(self.loaded)
         wanted = [key for tree_id, key in keys.items() if tree_id not in items]

@@ -11,7 +11,6 @@ are ``articles.services``'.
 
 import functools
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,6 +26,7 @@ from .abuse import holds, limits, names
 from .boards import trips
 from .models import AUTHOR_NAME_MAX_LENGTH, Article, Comment, Report, UsedFormToken
 from .posters import Poster
+from .sql.form_tokens import send_used_form_query
 from .sql.locks import retrying
 
 
@@ -103,7 +103,7 @@ def _check_poster(poster: Poster, *, verb: str, form_key: str = "") -> Posted | 
     With ``form_key``, a form sent before answers with the comment it created instead; asked in
     the same round trip, as every post asks it.
     """
-    also = functools.partial(_send_used_form_query, form_key=form_key) if form_key else None
+    also = functools.partial(send_used_form_query, form_key=form_key) if form_key else None
     check = limits.check_poster(user=poster.account, ip_hash=poster.ip_hash, verb=verb, also=also)
     if check.also:
         return _posted_before(check.also[0])
@@ -131,19 +131,6 @@ def _held(*, article: Article, body: str, poster: Poster) -> bool:
         poster_key=poster.key,
         ip_hash=poster.ip_hash,
     )
-
-
-def _send_used_form_query(cursor, *, form_key: str) -> Callable[[], list[int | None]]:
-    """Send the question whether this form was sent before; return what reads the answer: the
-    key of the comment it created, in a list (empty when it was not sent before)."""
-    table = cursor.db.ops.quote_name(UsedFormToken._meta.db_table)
-    key, comment = (
-        cursor.db.ops.quote_name(UsedFormToken._meta.get_field(name).column)
-        for name in ("key", "comment")
-    )
-    # Written out: every post asks it, and the ORM took longer to build it than to send it.
-    cursor.execute(f"SELECT {comment} FROM {table} WHERE {key} = %s", [form_key])
-    return lambda: [row[0] for row in cursor.fetchall()]
 
 
 def _already_posted(form_key: str) -> Posted | None:

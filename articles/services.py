@@ -139,7 +139,7 @@ def _bump_threads_answered(article_id: int, numbers: Iterable[int], *, besides: 
         for tree_id in sorted(set(trees.values_list("tree_id", flat=True))):
             _bump_threads([tree_id])
 
-    # robust: the post is in; should this fail, the cached copy expires (THREAD_CACHE_TIMEOUT).
+    # robust: the post is in; should this fail, the cached copy expires (RENDERED_CACHE_TIMEOUT).
     transaction.on_commit(bump, robust=True)
 
 

@@ -273,33 +273,40 @@ CONTENT_SECURITY_POLICY = {
 # Redis, when there is one: the cache, sessions and rate limits shared by every app server.
 # Without it everything lives in the database (fine on one machine, and correct on several).
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# "threads": each thread's rendered HTML, and each article's own part, under keys holding their
-# versions (articles.threads, articles.views), so never out of date; without Redis, each process
-# keeps its own.
-THREAD_CACHE_TIMEOUT = 3600
+# "rendered": what pages render from a versioned source, under keys holding that version
+# (articles.threads.cache, articles.linked_data), so never out of date: each thread's HTML and
+# structured-data items, and each article's own part. Without Redis, each process keeps its own.
+RENDERED_CACHE = "rendered"
+RENDERED_CACHE_TIMEOUT = 3600
+# FORUM_THREAD_CACHE_ENTRIES is the name this setting had while the cache held threads only.
+RENDERED_CACHE_ENTRIES = int(
+    os.environ.get("FORUM_RENDERED_CACHE_ENTRIES")
+    or os.environ.get("FORUM_THREAD_CACHE_ENTRIES")
+    or "20000"
+)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
         },
-        "threads": {
+        RENDERED_CACHE: {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "threads",
-            "TIMEOUT": THREAD_CACHE_TIMEOUT,
+            "KEY_PREFIX": RENDERED_CACHE,
+            "TIMEOUT": RENDERED_CACHE_TIMEOUT,
         },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "threads": {
+        RENDERED_CACHE: {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "threads",
-            "TIMEOUT": THREAD_CACHE_TIMEOUT,
+            "LOCATION": RENDERED_CACHE,
+            "TIMEOUT": RENDERED_CACHE_TIMEOUT,
             # Enough for every thread of the largest articles; about 5 KB each on average.
-            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FORUM_THREAD_CACHE_ENTRIES", "20000"))},
+            "OPTIONS": {"MAX_ENTRIES": RENDERED_CACHE_ENTRIES},
         },
     }
 FORUM_RATE_LIMIT_STORE = "cache" if REDIS_URL else "database"
@@ -319,6 +326,8 @@ FORUM_RATE_LIMITS = {
     "burst": (int(os.environ.get("FORUM_BURST_LIMIT", "3")), 30),
     "hourly": (int(os.environ.get("FORUM_HOURLY_LIMIT", "30")), 3600),
 }
+# Searches per client address in a minute (each costs index reads over every comment).
+FORUM_SEARCH_LIMIT = (int(os.environ.get("FORUM_SEARCH_LIMIT", "30")), 60)
 # A comment form sent back sooner than this after it was shown is a bot's; after the max, stale.
 FORUM_FORM_MIN_SECONDS = 2
 FORUM_FORM_MAX_SECONDS = 24 * 3600

@@ -99,10 +99,33 @@ CREATE OR REPLACE TRIGGER search_block_sync AFTER INSERT OR DELETE OR UPDATE OF 
     ON {BLOCK} FOR EACH ROW EXECUTE FUNCTION search_article_sync();
 """
 
+# A GIN index takes new rows into a pending list, cheap to append to and read by every search,
+# and moves them into its main structure in bulk. Whoever finds the list over
+# gin_pending_list_limit does that move: with the default 4 MB (some 500 comments, each doubled
+# text giving a few hundred trigrams) a reply now and then paid 0.3-0.5 s for it at 250,000
+# comments (bench/SEARCH_RESULTS.md), more as the index grows. The comments' index therefore
+# keeps up to PENDING_LIST_KB, which a search still reads through quickly, and the list is
+# moved in the background: by autovacuum once ANALYZE_AFTER comments have come (its ANALYZE
+# moves a GIN pending list), and by ``manage.py search_flush`` where a timer runs it. Entries
+# in the list are found like any other: nothing waits to be searchable.
+PENDING_LIST_KB = 16 * 1024
+ANALYZE_AFTER = 500
+
 _POSTGRESQL_INDEXES = {
-    f"{table}_trgm": (f"CREATE INDEX {table}_trgm ON {table} USING gin (text gin_trgm_ops)")
-    for table in (COMMENT_TEXT, ARTICLE_TEXT)
+    f"{COMMENT_TEXT}_trgm": (
+        f"CREATE INDEX {COMMENT_TEXT}_trgm ON {COMMENT_TEXT} USING gin (text gin_trgm_ops) "
+        f"WITH (gin_pending_list_limit = {PENDING_LIST_KB})"
+    ),
+    f"{ARTICLE_TEXT}_trgm": (
+        f"CREATE INDEX {ARTICLE_TEXT}_trgm ON {ARTICLE_TEXT} USING gin (text gin_trgm_ops)"
+    ),
 }
+
+_POSTGRESQL_PENDING_LIST = f"""
+ALTER INDEX {COMMENT_TEXT}_trgm SET (gin_pending_list_limit = {PENDING_LIST_KB});
+ALTER TABLE {COMMENT_TEXT} SET (autovacuum_analyze_threshold = {ANALYZE_AFTER},
+    autovacuum_analyze_scale_factor = 0);
+"""
 
 _POSTGRESQL_DROP_INDEXES = f"""
 DROP INDEX IF EXISTS {COMMENT_TEXT}_trgm;
@@ -243,6 +266,23 @@ def install(connection) -> None:
         else:
             for statement in _sqlite_install():
                 cursor.execute(statement)
+
+
+def keep_pending_list(connection) -> None:
+    """Give the comments' index its pending list, and autovacuum its cue (PENDING_LIST_KB)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_POSTGRESQL_PENDING_LIST)
+
+
+def flush_pending(connection) -> int:
+    """Move the comments' index's pending list into its main structure, as a background job;
+    how many pages it held. Nothing to do on SQLite, where FTS5 merges as it goes."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT gin_clean_pending_list('{COMMENT_TEXT}_trgm'::regclass)")
+        return cursor.fetchone()[0]
 
 
 def uninstall(connection, *, indexes: bool = False) -> None:

@@ -14,12 +14,17 @@ from django.utils.safestring import SafeString, mark_safe
 from articles.models import Article, Comment
 
 from .index import doubled, normalize
+from .models import CommentText
 
 MAX_QUERY_LENGTH = 100
 MAX_TERMS = 10
 # The index holds the text doubled (search.index.doubled): a term of two characters or more is
 # three or more doubled, enough for the trigram indexes; a single character is matched by LIKE.
 TRIGRAM = 3
+# A query of single characters only gives the trigram index nothing to narrow by: matching it
+# is a scan. It looks through the newest comments only (of the article, when one is given), so
+# that its cost has a bound whatever the size of the forum.
+SINGLE_CHARACTER_WINDOW = 10_000
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,11 @@ class Query:
     def parse(cls, text: str) -> "Query":
         """Terms separated by spaces (full-width too), normalised as the index is, each once."""
         return cls(tuple(dict.fromkeys(normalize(text).split())))
+
+    @property
+    def single_characters(self) -> bool:
+        """Whether no term is long enough for the index (see SINGLE_CHARACTER_WINDOW)."""
+        return all(len(doubled(term)) < TRIGRAM for term in self.terms)
 
 
 def _fts_phrases(terms: tuple[str, ...]) -> str:
@@ -77,6 +87,15 @@ def comments(query: Query, *, article: Article | None = None) -> QuerySet[Commen
     found = Comment.objects.public().filter(article__in=Article.objects.published())
     if article is not None:
         found = found.filter(article=article)
+    if query.single_characters:
+        newest = CommentText.objects.order_by("-created_at")
+        if article is not None:
+            newest = newest.filter(comment__article=article)
+        oldest_looked_at = newest.values_list("created_at", flat=True)[
+            SINGLE_CHARACTER_WINDOW - 1 : SINGLE_CHARACTER_WINDOW
+        ]
+        if oldest_looked_at := list(oldest_looked_at):
+            found = found.filter(search_text__created_at__gte=oldest_looked_at[0])
     return (
         _matching(found, query.terms, "search_commenttext_fts")
         .select_related("article")

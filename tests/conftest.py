@@ -36,7 +36,7 @@ def _empty_thread_cache():
     """Each test starts with no rendered threads cached: ids repeat from test to test."""
     from django.core.cache import caches
 
-    caches["threads"].clear()
+    caches[settings.RENDERED_CACHE].clear()
 
 
 @pytest.fixture

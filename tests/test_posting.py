@@ -195,7 +195,7 @@ def test_a_form_sent_twice_at_once_saves_one_comment(article, post, monkeypatch,
         asked.append(form_key)
         return list
 
-    monkeypatch.setattr(posting, "_send_used_form_query", not_yet)
+    monkeypatch.setattr(posting, "send_used_form_query", not_yet)
     again = posting.comment_post(**post, form_key=key)
     assert asked == [key]
     assert (again.comment.pk, again.repeated) == (first.comment.pk, True)

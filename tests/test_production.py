@@ -327,3 +327,16 @@ def test_only_a_connection_that_sat_idle_is_health_checked(monkeypatch):
     request()
     assert checks == [first]  # checked, found dead, and replaced before the query
     assert pid() != first
+
+
+@pytest.mark.parametrize(
+    ("variable", "entries"),
+    [("FORUM_RENDERED_CACHE_ENTRIES", "123"), ("FORUM_THREAD_CACHE_ENTRIES", "456")],
+)
+def test_the_rendered_cache_size_is_read_under_its_name_and_its_former_one(variable, entries):
+    code = (
+        "from django.conf import settings; "
+        "print(settings.CACHES[settings.RENDERED_CACHE]['OPTIONS']['MAX_ENTRIES'])"
+    )
+    result = run_manage("shell", "-c", code, env={"REDIS_URL": "", variable: entries})
+    assert result.stdout.split()[-1] == entries, result.stderr

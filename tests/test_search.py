@@ -15,6 +15,7 @@ from articles.models import Article, Block, Comment
 from search import index
 from search.models import ArticleText, CommentText
 from search.query import Query, articles, comments, doubled, snippet
+from tests.helpers import reader
 
 pytestmark = pytest.mark.django_db
 
@@ -356,9 +357,10 @@ def test_query_count_does_not_grow_with_results(
 ):
     for i in range(3):
         post(article, f"数える {i}")
-    # The comments and the articles; on PostgreSQL also SET LOCAL plan_cache_mode and, inside the
-    # test's transaction, a savepoint and its release.
-    with django_assert_max_num_queries(2 if connection.vendor == "sqlite" else 5) as few:
+    # The search counted against the address's limit, the comments and the articles; on
+    # PostgreSQL also SET LOCAL plan_cache_mode and, inside the test's transaction, a savepoint
+    # and its release.
+    with django_assert_max_num_queries(3 if connection.vendor == "sqlite" else 6) as few:
         client.get(reverse("search:search"), {"q": "数える"})
     for i in range(30):
         post(other_article if i % 2 else article, f"数える {i}")
@@ -422,3 +424,81 @@ def test_postgresql_answers_terms_of_two_characters_or_more_from_the_trigram_ind
     # …which the trigram index answers.
     assert "search_commenttext_trgm" in plan
     assert found(q) == ["中国軍のs-400と北風"]
+
+
+def test_searching_too_often_gets_429_with_the_words_kept(client, article, post, settings):
+    settings.FORUM_SEARCH_LIMIT = (2, 60)
+    post(article, "中国の話")
+    for _ in range(2):
+        assert client.get(reverse("search:search"), {"q": "中国"}).status_code == 200
+    response = client.get(reverse("search:search"), {"q": "中国 <b>"})
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+    html = response.content.decode()
+    assert 'value="中国 &lt;b&gt;"' in html  # in the box, escaped
+    assert 'role="alert"' in html
+    assert "中国の話" not in html
+    # Counted by address: another reader still searches.
+    other = reader("203.0.113.9")
+    assert other.get(reverse("search:search"), {"q": "中国"}).status_code == 200
+
+
+def test_an_empty_search_is_not_counted(client, db, settings):
+    settings.FORUM_SEARCH_LIMIT = (1, 60)
+    for _ in range(3):
+        assert client.get(reverse("search:search"), {"q": " "}).status_code == 200
+    assert client.get(reverse("search:search"), {"q": "中国"}).status_code == 200
+
+
+def test_single_characters_are_looked_for_in_the_newest_comments_only(
+    client, article, other_article, post, monkeypatch
+):
+    monkeypatch.setattr("search.query.SINGLE_CHARACTER_WINDOW", 3)
+    old = post(article, "古い犬")
+    for n in range(3):
+        post(article, f"新しい{n}")
+    CommentText.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=1))
+    assert found("犬") == []  # beyond the newest three
+    assert found("古い犬") == ["古い犬"]  # a longer term is looked for everywhere
+    assert found("犬 古い") == ["古い犬"]
+    post(other_article, "別の記事の猫")
+    assert found("猫") == ["別の記事の猫"]
+    # Within one article, the window is the article's newest comments.
+    assert found("古", article=article) == []
+    assert found("新", article=article) == ["新しい2", "新しい1", "新しい0"]
+    html = client.get(reverse("search:search"), {"q": "猫"}).content.decode()
+    assert "別の記事の<mark>猫</mark>" in html
+    assert 'class="search-hint"' in html
+    html = client.get(reverse("search:search"), {"q": "古い"}).content.decode()
+    assert 'class="search-hint"' not in html
+
+
+def test_single_characters_fewer_than_the_window_are_all_looked_at(article, post):
+    post(article, "犬")
+    assert found("犬") == ["犬"]
+
+
+@pytest.mark.postgresql
+def test_new_comments_wait_in_the_pending_list_for_the_background_job_and_are_found_meanwhile(
+    article, post
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass of the suite")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'search_commenttext_trgm'")
+        assert f"gin_pending_list_limit={index.PENDING_LIST_KB}" in cursor.fetchone()[0]
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'search_commenttext'")
+        assert set(cursor.fetchone()[0]) == {
+            f"autovacuum_analyze_threshold={index.ANALYZE_AFTER}",
+            "autovacuum_analyze_scale_factor=0",
+        }
+    index.flush_pending(connection)
+    post(article, "保留リストの中の書き込み")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # found through the index, list and all
+        assert found("保留リスト") == ["保留リストの中の書き込み"]
+    out = StringIO()
+    call_command("search_flush", stdout=out)
+    assert "1 pending pages moved" in out.getvalue()
+    assert found("保留リスト") == ["保留リストの中の書き込み"]
+    assert index.flush_pending(connection) == 0

@@ -180,6 +180,12 @@ def check_poster(
         )
 
 
+def search_allowed(ip_hash: str) -> bool:
+    """Count a search from this address; False once it goes over ``FORUM_SEARCH_LIMIT``."""
+    count, seconds = settings.FORUM_SEARCH_LIMIT
+    return within_limit(f"ip:{ip_hash}", Limit("search", count, seconds))
+
+
 LOGIN_LIMIT = Limit("login", 5, 15 * 60)
 
 

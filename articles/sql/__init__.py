@@ -10,4 +10,5 @@ models, quoted, so the statements follow the models.
 - ``comments``: a comment with its article in one query; the article's next comment number; a
   reply's place, room and insert, sent in one round trip by ``services``.
 - ``bans``: the ban in force on a poster. ``rate_counters``: the counting upsert.
+  ``form_tokens``: whether a form was sent before. ``names``: the quoted names they are built of.
 """

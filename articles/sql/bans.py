@@ -6,6 +6,15 @@ from django.utils import timezone
 
 from ..models import Ban
 from .instances import from_row, select_list
+from .names import quoted_names
+
+# In force: not expired; the one that lasts longest first (a permanent one before any other).
+_ACTIVE_BAN = """\
+SELECT {columns} FROM {ban}
+WHERE ({ip_hash} = %s AND {ip_hash} <> '' OR {user} = %s)
+AND ({expires_at} IS NULL OR {expires_at} > %s)
+ORDER BY {expires_at} IS NULL DESC, {expires_at} DESC
+LIMIT 1"""
 
 
 def send_ban_query(cursor, *, user, ip_hash: str) -> Callable[[], Ban | None]:
@@ -16,15 +25,8 @@ def send_ban_query(cursor, *, user, ip_hash: str) -> Callable[[], Ban | None]:
     """
     user_id = user.pk if user is not None and user.is_authenticated else None
     connection = cursor.db
-    quote = connection.ops.quote_name
-    ip, user_column, expires = (
-        quote(Ban._meta.get_field(name).column) for name in ("ip_hash", "user", "expires_at")
-    )
     cursor.execute(
-        f"SELECT {select_list(Ban, connection)} FROM {quote(Ban._meta.db_table)} "
-        f"WHERE ({ip} = %s AND {ip} <> '' OR {user_column} = %s) "
-        f"AND ({expires} IS NULL OR {expires} > %s) "
-        f"ORDER BY {expires} IS NULL DESC, {expires} DESC LIMIT 1",
+        _ACTIVE_BAN.format(columns=select_list(Ban, connection), **quoted_names(Ban, connection)),
         [ip_hash, user_id, connection.ops.adapt_datetimefield_value(timezone.now())],
     )
 

@@ -5,6 +5,12 @@ from datetime import datetime
 
 from ..models import RateCounter
 from .instances import without_flush_wait
+from .names import quoted_names
+
+_COUNT = """\
+INSERT INTO {ratecounter} ({key}, {window_start}, {expires_at}, {count}) VALUES {values}
+ON CONFLICT ({key}, {window_start}) DO UPDATE SET {count} = {ratecounter}.{count} + 1
+RETURNING {key}, {count}"""
 
 
 def send_rate_count(
@@ -13,12 +19,6 @@ def send_rate_count(
     """Add one to the counter of each (key, window start, expiry), creating it at 1; send this on
     ``cursor`` and return what reads the counts after it, by key."""
     connection = cursor.db
-    quote = connection.ops.quote_name
-    key, window_start, expires_at, count = (
-        quote(RateCounter._meta.get_field(name).column)
-        for name in ("key", "window_start", "expires_at", "count")
-    )
-    table = quote(RateCounter._meta.db_table)
     params = []
     for row_key, row_start, row_expiry in rows:
         params += [
@@ -30,9 +30,8 @@ def send_rate_count(
     values = ", ".join(["(%s, %s, %s, 1)"] * len(rows))
     # A count lost in a crash would not matter: its commit need not wait for the disk.
     cursor.execute(
-        f"INSERT INTO {table} ({key}, {window_start}, {expires_at}, {count}) VALUES {values} "
-        f"ON CONFLICT ({key}, {window_start}) DO UPDATE SET {count} = {table}.{count} + 1 "
-        f"RETURNING {key}, {count}{without_flush_wait(connection)}",
+        _COUNT.format(values=values, **quoted_names(RateCounter, connection))
+        + without_flush_wait(connection),
         params,
     )
 

@@ -71,7 +71,7 @@ def threads_html(
         for tree_id, version in threads
         if tree_id not in personal
     }
-    cache = caches["threads"]
+    cache = caches[settings.RENDERED_CACHE]
     cached = cache.get_many(keys.values())
     html = {tree_id: cached[key] for tree_id, key in keys.items() if key in cached}
     missing = [tree_id for tree_id, _ in threads if tree_id not in html]
@@ -148,7 +148,7 @@ def article_html(article: Article) -> SafeString:
         f"article:{article_markup()}:{article.pk}:{article.content_version}:"
         f"{get_language()}:{get_current_timezone_name()}"
     )
-    cache = caches["threads"]
+    cache = caches[settings.RENDERED_CACHE]
     html = cache.get(key)
     if html is None:
         context = {"article": article, **_article_body(article)}
