@@ -23,6 +23,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from reactions.models import COUNT_FIELDS
+
 from . import moderation, publishing, services
 from .forms import LimitedAdminAuthenticationForm
 from .models import (
@@ -377,7 +379,7 @@ ARTICLE_TITLE_LENGTH = 24
 class CommentAdmin(admin.ModelAdmin):
     form = CommentAdminForm
     # The comment first (its number, name and text), the article short: moderators read comments.
-    list_display = ("comment_text", "short_article", "status", "open_reports")
+    list_display = ("comment_text", "short_article", "status", "open_reports", "reactions")
     list_display_links = ("comment_text",)
     # Newest first, by the primary key: posting order, and an index every database has.
     ordering = ("-pk",)
@@ -397,10 +399,12 @@ class CommentAdmin(admin.ModelAdmin):
         "moderation_reason",
         "open_reports",
     )
-    readonly_fields = ("article", "number", "user", *moderation_fields)
+    reaction_fields = ("agree_count", "insightful_count", "disagree_count", "best_score")
+    readonly_fields = ("article", "number", "user", *moderation_fields, *reaction_fields)
     fieldsets = (
         (None, {"fields": ("article", "number", "parent", "author_name", "user", "body")}),
         (_("Moderation"), {"fields": moderation_fields}),
+        (_("Reactions"), {"fields": reaction_fields}),
     )
     inlines = (ReportInline, RevisionInline)
     action_form = CommentActionForm
@@ -430,6 +434,17 @@ class CommentAdmin(admin.ModelAdmin):
             self.author(comment),
             date_format(timezone.localtime(comment.created_at), "SHORT_DATETIME_FORMAT"),
             Truncator(excerpt).chars(EXCERPT_LENGTH),
+        )
+
+    @admin.display(description=_("reactions"), ordering="-agree_count")
+    def reactions(self, comment: Comment) -> str:
+        return format_html(
+            '<span class="reaction-counts">{} {} · {} {} · {} {}</span>',
+            *(
+                part
+                for kind, field in COUNT_FIELDS.items()
+                for part in (kind.label, getattr(comment, field))
+            ),
         )
 
     @admin.display(description=_("article"), ordering="article")

@@ -27,6 +27,7 @@ urlpatterns = [
         name="robots",
     ),
     path("search/", include("search.urls")),
+    path("", include("reactions.urls")),
     path("", include("articles.urls")),
 ]
 
