@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from articles.models import Article, Comment, comment_url
 from articles.posters import POSTER_COOKIE, poster_key
@@ -160,7 +160,8 @@ def form_html(request: HttpRequest) -> SafeString:
     """The page's one reaction form, which every button submits to its comment's address: the
     CSRF token is here once, and the rows hold nothing that differs from request to request."""
     token = escape(get_token(request))
+    failed = escape(gettext("Your reaction could not be sent. Please try again."))
     return mark_safe(
-        f'<form id="{FORM_ID}" class="reaction-form" method="post" hidden>'
+        f'<form id="{FORM_ID}" class="reaction-form" method="post" data-failed="{failed}" hidden>'
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}"></form>'
     )

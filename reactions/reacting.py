@@ -130,9 +130,9 @@ def reaction_toggle(*, comment: Comment, kind: str, poster: Poster) -> Reacted:
             reaction.kind = kind
             reaction.save(update_fields=["kind"])
             mine = kind
+        score = wilson_lower_bound(counts[ReactionKind.AGREE], counts[ReactionKind.DISAGREE])
         Comment.objects.filter(pk=comment.pk).update(
-            **{field: counts[k] for k, field in COUNT_FIELDS.items()},
-            best_score=wilson_lower_bound(counts[ReactionKind.AGREE], counts[ReactionKind.DISAGREE]),
+            **{field: counts[k] for k, field in COUNT_FIELDS.items()}, best_score=score
         )
     return Reacted(counts={str(k): v for k, v in counts.items()}, mine=mine)
 
