@@ -32,7 +32,7 @@ class Reaction(models.Model):
         Comment,
         on_delete=models.CASCADE,
         related_name="reactions",
-        db_index=False,  # the unique constraints below lead with the reader, then the comment
+        db_index=False,  # reaction_comment_address_idx below leads with it
         verbose_name=_("comment"),
     )
     kind = models.CharField(_("reaction"), max_length=10, choices=Kind)
@@ -54,12 +54,9 @@ class Reaction(models.Model):
     class Meta:
         ordering = ("comment", "created_at")
         indexes = [
-            # How many anonymous readers behind one address reacted to a comment.
-            models.Index(
-                fields=("comment", "ip_hash"),
-                condition=models.Q(user__isnull=True),
-                name="reaction_comment_address_idx",
-            ),
+            # A comment's reactions (deleting it deletes them), and how many readers behind one
+            # address reacted to it.
+            models.Index(fields=("comment", "ip_hash"), name="reaction_comment_address_idx"),
         ]
         constraints = [
             # One reaction per reader per comment; reader first: a page asks for a reader's own.
