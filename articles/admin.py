@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -375,11 +375,21 @@ EXCERPT_LENGTH = 200
 ARTICLE_TITLE_LENGTH = 24
 
 
+def _reaction_counts(comment: Comment) -> str:
+    """Its reaction counts, if it has any, for the comment's line in the lists: in the comment's
+    own column, as a column of their own took the width its text is read in."""
+    counts = [(kind.label, getattr(comment, field)) for kind, field in COUNT_FIELDS.items()]
+    if not any(count for _, count in counts):
+        return ""
+    parts = format_html_join(" · ", "{} {}", counts)
+    return format_html(' · <span class="reaction-counts">{}</span>', parts)
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     form = CommentAdminForm
     # The comment first (its number, name and text), the article short: moderators read comments.
-    list_display = ("comment_text", "short_article", "status", "open_reports", "reactions")
+    list_display = ("comment_text", "short_article", "status", "open_reports")
     list_display_links = ("comment_text",)
     # Newest first, by the primary key: posting order, and an index every database has.
     ordering = ("-pk",)
@@ -428,23 +438,13 @@ class CommentAdmin(admin.ModelAdmin):
     def comment_text(self, comment: Comment) -> str:
         excerpt = " / ".join(line.strip() for line in comment.body.splitlines() if line.strip())
         return format_html(
-            '<span class="comment-head"><strong>#{}</strong> {} · <time>{}</time></span>'
+            '<span class="comment-head"><strong>#{}</strong> {} · <time>{}</time>{}</span>'
             '<span class="comment-excerpt">{}</span>',
             comment.number,
             self.author(comment),
             date_format(timezone.localtime(comment.created_at), "SHORT_DATETIME_FORMAT"),
+            _reaction_counts(comment),
             Truncator(excerpt).chars(EXCERPT_LENGTH),
-        )
-
-    @admin.display(description=_("reactions"), ordering="-agree_count")
-    def reactions(self, comment: Comment) -> str:
-        return format_html(
-            '<span class="reaction-counts">{} {} · {} {} · {} {}</span>',
-            *(
-                part
-                for kind, field in COUNT_FIELDS.items()
-                for part in (kind.label, getattr(comment, field))
-            ),
         )
 
     @admin.display(description=_("article"), ordering="article")

@@ -291,7 +291,8 @@ def test_the_admin_shows_reaction_counts(moderator_client, thread):
     tap(reader(), first, "agree", **JSON)
     tap(reader(), first, "disagree", **JSON)
     listing = moderator_client.get("/admin/articles/comment/").text
-    assert "共感した 1 · なるほど 0 · うーん 1" in listing
+    assert '<span class="reaction-counts">共感した 1 · なるほど 0 · うーん 1</span>' in listing
+    assert listing.count('class="reaction-counts"') == 1  # not on comments nobody reacted to
     change = moderator_client.get(f"/admin/articles/comment/{first.pk}/change/").text
     assert "評価スコア" in change
 
