@@ -1,6 +1,8 @@
 """Reactions under comments (the reactions app) and the "best" thread order."""
 
+import random
 import re
+from collections import Counter
 
 import pytest
 from django.contrib.auth.models import User
@@ -352,3 +354,65 @@ def test_the_article_page_takes_as_few_queries_however_many_threads_have_reactio
     _, html = queries(f"{url}?all=1", cold=True, limit=cold)
     assert buttons(html, 62)["agree"] == ("true", 1)
     assert buttons(html, 62)["disagree"] == ("false", 1)
+
+
+# At once ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readers_tapping_at_once_while_replies_come_in_keep_exact_counts(article):
+    """Eight readers tap the same two comments at once while a poster replies in their thread:
+    the counts are the reactions stored, the score follows them, and the tree stays sound."""
+    import threading
+
+    from django.db import close_old_connections, connections
+
+    from articles.tree_checks import find_tree_problems
+
+    root = services.comment_create(article=article, body="スレ")
+    reply = services.comment_create(article=article, parent=root, body="返信")
+    start = threading.Barrier(9)
+    errors: list[str] = []
+
+    def tapper(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            start.wait()
+            for _ in range(15):
+                number = rng.choice([root.number, reply.number])
+                comment = Comment.objects.get_with_article(slug=article.slug, number=number)
+                kind = rng.choice(["agree", "insightful", "disagree"])
+                reacting.reaction_toggle(
+                    comment=comment, kind=kind, poster=anonymous(key=f"{seed}")
+                )
+        except Exception as error:
+            errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            connections.close_all()
+
+    def poster() -> None:
+        try:
+            start.wait()
+            for n in range(15):
+                services.comment_create(article=article, parent=reply, body=f"返信{n}")
+        except Exception as error:
+            errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=tapper, args=(seed,)) for seed in range(8)]
+    threads.append(threading.Thread(target=poster))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    close_old_connections()
+    assert errors == []
+    for comment in (root, reply):
+        stored = Counter(Reaction.objects.filter(comment=comment).values_list("kind", flat=True))
+        assert counts(comment) == (stored["agree"], stored["insightful"], stored["disagree"])
+        assert comment.best_score == pytest.approx(
+            wilson_lower_bound(stored["agree"], stored["disagree"])
+        )
+    assert find_tree_problems() == {}
+    assert article.comments.count() == 17
