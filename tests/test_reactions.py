@@ -416,3 +416,37 @@ def test_readers_tapping_at_once_while_replies_come_in_keep_exact_counts(article
         )
     assert find_tree_problems() == {}
     assert article.comments.count() == 17
+
+
+def test_a_tap_takes_a_fixed_number_of_queries(thread, post, django_assert_max_num_queries):
+    browser = reader()
+    comments = numbered(thread)
+    tap(browser, comments[5], "agree", **JSON)  # the browser has its poster cookie from now on
+    with django_assert_max_num_queries(20) as first:
+        tap(browser, comments[1], "agree", **JSON)
+    limit = len(first.captured_queries)  # read now: the next request clears the query log
+    root = comments[1]
+    for n in range(30):
+        post(thread, f"返信{n}", parent=root)
+        tap(reader(f"203.0.113.{n + 1}"), root, "agree", **JSON)
+    with django_assert_max_num_queries(limit):
+        assert tap(browser, root, "disagree", **JSON).json()["counts"]["agree"] == 30
+
+
+def test_a_comments_page_takes_as_few_queries_however_many_replies_have_reactions(
+    thread, post, django_assert_max_num_queries
+):
+    browser = reader()
+    comments = numbered(thread)
+    tap(browser, comments[2], "agree", **JSON)
+    url = f"{thread.get_absolute_url()}c/1/"
+    with django_assert_max_num_queries(20) as small:
+        browser.get(url)
+    limit = len(small.captured_queries)
+    for n in range(20):
+        reply = post(thread, f"返信{n}", parent=comments[1])
+        tap(browser, reply, "insightful", **JSON)
+    with django_assert_max_num_queries(limit):
+        html = browser.get(url).text
+    assert buttons(html, 2)["agree"] == ("true", 1)
+    assert buttons(html, 25)["insightful"] == ("true", 1)
