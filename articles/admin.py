@@ -17,11 +17,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+
+from reactions.models import COUNT_FIELDS
 
 from . import moderation, publishing, services
 from .models import (
@@ -372,6 +374,16 @@ EXCERPT_LENGTH = 200
 ARTICLE_TITLE_LENGTH = 24
 
 
+def _reaction_counts(comment: Comment) -> str:
+    """Its reaction counts, if it has any, for the comment's line in the lists: in the comment's
+    own column, as a column of their own took the width its text is read in."""
+    counts = [(kind.label, getattr(comment, field)) for kind, field in COUNT_FIELDS.items()]
+    if not any(count for _, count in counts):
+        return ""
+    parts = format_html_join(" · ", "{} {}", counts)
+    return format_html(' · <span class="reaction-counts">{}</span>', parts)
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     form = CommentAdminForm
@@ -397,13 +409,22 @@ class CommentAdmin(admin.ModelAdmin):
         "moderation_reason",
         "open_reports",
     )
-    readonly_fields = ("article", "number", "user", "daily_id", *moderation_fields)
+    reaction_fields = ("agree_count", "insightful_count", "disagree_count", "best_score")
+    readonly_fields = (
+        "article",
+        "number",
+        "user",
+        "daily_id",
+        *moderation_fields,
+        *reaction_fields,
+    )
     fieldsets = (
         (
             None,
             {"fields": ("article", "number", "parent", "author_name", "user", "daily_id", "body")},
         ),
         (_("Moderation"), {"fields": moderation_fields}),
+        (_("Reactions"), {"fields": reaction_fields}),
     )
     inlines = (ReportInline, RevisionInline)
     action_form = CommentActionForm
@@ -427,11 +448,12 @@ class CommentAdmin(admin.ModelAdmin):
     def comment_text(self, comment: Comment) -> str:
         excerpt = " / ".join(line.strip() for line in comment.body.splitlines() if line.strip())
         return format_html(
-            '<span class="comment-head"><strong>#{}</strong> {} · <time>{}</time></span>'
+            '<span class="comment-head"><strong>#{}</strong> {} · <time>{}</time>{}</span>'
             '<span class="comment-excerpt">{}</span>',
             comment.number,
             self.author(comment),
             date_format(timezone.localtime(comment.created_at), "SHORT_DATETIME_FORMAT"),
+            _reaction_counts(comment),
             Truncator(excerpt).chars(EXCERPT_LENGTH),
         )
 

@@ -504,6 +504,15 @@ class Comment(MPTTModel):
     # (articles.services sets it), so that its rendered HTML can be cached under it.
     thread_version = models.BigIntegerField(default=new_version, editable=False)
 
+    # Readers' reactions (the reactions app keeps who chose what), counted here so that a page
+    # reads them with the comments; and the lower bound of the Wilson score interval of agree
+    # against disagree, by which the "best" order ranks threads (on every reacted comment, so
+    # that a reply moved out as a thread of its own keeps its score).
+    agree_count = models.PositiveIntegerField(_("agree"), default=0, editable=False)
+    insightful_count = models.PositiveIntegerField(_("insightful"), default=0, editable=False)
+    disagree_count = models.PositiveIntegerField(_("disagree"), default=0, editable=False)
+    best_score = models.FloatField(_("best score"), default=0.0, editable=False)
+
     # Declared here only to leave out django-mptt's index on tree_id alone: the (tree_id, lft)
     # index below serves every lookup by tree.
     tree_id = models.PositiveIntegerField(db_index=False, editable=False)
@@ -528,6 +537,12 @@ class Comment(MPTTModel):
             # (parent_id IS NULL): with planner statistics (ANALYZE, PRAGMA optimize) SQLite took
             # a plain parent_id index for that, reading every root in the database, instead of
             # comment_roots_idx (tests/test_query_plans.py).
+            # An article's threads, best first ("best" order): top-level comments only.
+            models.Index(
+                fields=("article", "-best_score", "number"),
+                condition=models.Q(parent__isnull=True),
+                name="comment_best_idx",
+            ),
             models.Index(
                 fields=("parent",),
                 condition=models.Q(parent__isnull=False),

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterable
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Subquery
+from django.db.models import F, Q, Subquery
 from django.http import (
     Http404,
     HttpRequest,
@@ -19,6 +19,8 @@ from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from reactions import buttons as reaction_buttons
+
 from . import forms, linked_data, posters, posting, services
 from .boards import ids, trips
 from .forms import CommentForm, ReportForm
@@ -32,6 +34,7 @@ from .threads import (
     backlinks_for,
     body_html,
     layout,
+    render_rows,
     threads_html,
 )
 
@@ -43,6 +46,8 @@ THREAD_ORDERS = {
     "oldest": ("number",),
     "newest": ("-number",),
     "replies": ((F("rght") - F("lft")).desc(), "number"),
+    # By the Wilson lower bound of the first comment's agree against disagree (reactions.scores).
+    "best": ("-best_score", "number"),
 }
 
 
@@ -150,8 +155,17 @@ def _article_page(
     else:
         personal = posters.personal_threads(request, [tree_id for tree_id, _ in threads])
     items = linked_data.ThreadItems(article, max_depth=depth)
+    loaded: dict[int, list[Comment]] = {}
+
+    def on_load(by_tree: dict[int, list[Comment]]) -> None:
+        loaded.update(by_tree)
+        items.remember(by_tree)
+
     comments_html = threads_html(
-        article, threads, max_depth=depth, viewer=viewer, personal=personal, on_load=items.remember
+        article, threads, max_depth=depth, viewer=viewer, personal=personal, on_load=on_load
+    )
+    comments_html = reaction_buttons.fill_threads(
+        request, comments_html, article=article, threads=threads, loaded=loaded, max_depth=depth
     )
     comment_count = getattr(article, "comment_count", None)
     if comment_count is None:  # a form shown again: the article was read without its count
@@ -171,6 +185,7 @@ def _article_page(
             ("oldest", gettext("Oldest first")),
             ("newest", gettext("Newest first")),
             ("replies", gettext("Most replies")),
+            ("best", gettext("Best")),
         ],
         "form": form,
         "reply_form": CommentForm(
@@ -364,16 +379,27 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         daily_ids=daily_ids,
         starter_id=ancestors[0].daily_id if ancestors else "",
     )
+    shown = [*ancestors, *subtree]
+    with_reactions = functools.partial(
+        reaction_buttons.fill,
+        request,
+        article=article,
+        counts=reaction_buttons.comment_counts(shown),
+        mine=reaction_buttons.readers_own(request, Q(pk__in=[c.pk for c in shown])),
+        with_form=False,
+    )
+    # Context only: its reply counts would count replies that are not shown.
+    context_rows = layout(
+        ancestors, article_url=article_url, collapsible=False, daily_ids=daily_ids
+    )
     context = {
         "article": article,
         "comment": comment,
-        # Context only: its reply counts would count replies that are not shown.
-        "ancestors": layout(
-            ancestors, article_url=article_url, collapsible=False, daily_ids=daily_ids
-        ),
+        "ancestors_html": with_reactions(render_rows(context_rows, article_url=article_url)),
         "parent": ancestors[-1] if ancestors else None,
         "root": ancestors[0] if ancestors else None,
-        "rows": rows,
+        "rows_html": with_reactions(render_rows(rows, article_url=article_url)),
+        "reaction_form": reaction_buttons.form_html(request) if article.comments_open else "",
         "new": _new_number(request),
         # For link previews: what any reader sees of it (a held comment is not there for them).
         "is_public": is_public,

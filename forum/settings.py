@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "live",
+    "reactions",
 ]
 
 MIDDLEWARE = [
@@ -328,6 +329,15 @@ FORUM_RATE_LIMITS = {
 }
 # Searches per client address in a minute (each costs index reads over every comment).
 FORUM_SEARCH_LIMIT = (int(os.environ.get("FORUM_SEARCH_LIMIT", "30")), 60)
+# Reactions (agree, insightful, disagree) are taps, not posts: limits of their own.
+FORUM_REACTION_RATE_LIMITS = {
+    "reaction_burst": (int(os.environ.get("FORUM_REACTION_BURST_LIMIT", "20")), 30),
+    "reaction_hourly": (int(os.environ.get("FORUM_REACTION_HOURLY_LIMIT", "300")), 3600),
+}
+# Anonymous readers are told apart by their browser (its poster key); at most this many of them
+# behind one address (its keyed hash) react to one comment, so that a script dropping its
+# cookies cannot tap a count up, while readers sharing an address (an office, a carrier) can.
+FORUM_REACTIONS_PER_ADDRESS = int(os.environ.get("FORUM_REACTIONS_PER_ADDRESS", "10"))
 # A comment form sent back sooner than this after it was shown is a bot's; after the max, stale.
 FORUM_FORM_MIN_SECONDS = 2
 FORUM_FORM_MAX_SECONDS = 24 * 3600

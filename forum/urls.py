@@ -21,6 +21,7 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("live.urls")),
+    path("", include("reactions.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, Subquery
+from django.http import HttpRequest
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
@@ -18,6 +19,7 @@ from articles.models import Article, Comment, comment_url
 from articles.text import reply_refs
 from articles.threads import PUBLIC, backlinks_for, layout, render_items
 from articles.threads.cache import thread_markup
+from reactions import buttons as reaction_buttons
 
 # At most this many comments an answer; the page asks again from the last one for the rest.
 BATCH = 100
@@ -31,6 +33,7 @@ class Watched:
     slug: str
     last_comment_number: int
     daily_ids: bool
+    comments_open: bool
 
 
 def watched(slug: str) -> Watched | None:
@@ -38,10 +41,15 @@ def watched(slug: str) -> Watched | None:
     row = (
         Article.objects.published()
         .filter(slug=slug)
-        .values_list("pk", "slug", "last_comment_number", "daily_ids")
+        .values_list("pk", "slug", "last_comment_number", "daily_ids", "comments_open")
         .first()
     )
-    return Watched(*row[:3], daily_ids=ids.shown_for(Article(daily_ids=row[3]))) if row else None
+    if row is None:
+        return None
+    pk, slug, last, daily_ids, comments_open = row
+    return Watched(
+        pk, slug, last, ids.shown_for(Article(daily_ids=daily_ids)), comments_open=comments_open
+    )
 
 
 def etag(article: Watched, *, after: int, max_depth: int) -> str:
@@ -49,14 +57,15 @@ def etag(article: Watched, *, after: int, max_depth: int) -> str:
     everything else the answer depends on (where it starts, the nesting, the language, the time
     zone of the dates, and the code and translations that make the markup)."""
     context = (
-        f"{after}:{max_depth}:{int(article.daily_ids)}:{get_language()}:"
+        f"{after}:{max_depth}:{int(article.daily_ids)}:{int(article.comments_open)}:"
+        f"{get_language()}:"
         f"{get_current_timezone_name()}:{thread_markup()}"
     )
     digest = hashlib.sha256(context.encode()).hexdigest()[:12]
     return f'"{article.last_comment_number}-{digest}"'
 
 
-def arrivals(article: Watched, *, after: int, max_depth: int) -> dict:
+def arrivals(request: HttpRequest, article: Watched, *, after: int, max_depth: int) -> dict:
     """Published comments numbered above ``after`` that any reader sees, each as a page item.
 
     Held, hidden, removed and deleted comments are left out, and so is anything under a held one
@@ -77,7 +86,10 @@ def arrivals(article: Watched, *, after: int, max_depth: int) -> dict:
     )
     more = len(found) > BATCH
     found = found[:BATCH]
-    article_url = Article(pk=article.pk, slug=article.slug).get_absolute_url()
+    page_article = Article(pk=article.pk, slug=article.slug, comments_open=article.comments_open)
+    article_url = page_article.get_absolute_url()
+    # Their reaction buttons, with the counts read with them (the page has the form they submit).
+    counts = reaction_buttons.comment_counts(found)
     backlinks = backlinks_for(article.pk, [c.number for c in found]) if found else {}
     comments = []
     for comment in found:
@@ -94,7 +106,14 @@ def arrivals(article: Watched, *, after: int, max_depth: int) -> dict:
         html = ""
         if rows:
             rows[0].closes = 0  # one item on its own: the page has the lists around it
-            html = render_items(rows, article_url=article_url)
+            html = reaction_buttons.fill(
+                request,
+                render_items(rows, article_url=article_url),
+                article=page_article,
+                counts=counts,
+                mine={},
+                with_form=False,
+            )
         comments.append(
             {
                 "number": comment.number,

@@ -34,7 +34,9 @@ def article_arrivals(request: HttpRequest, slug: str) -> HttpResponse:
     if tag in _tags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
     else:
-        response = JsonResponse(live.arrivals(article, after=int(after), max_depth=max_depth))
+        response = JsonResponse(
+            live.arrivals(request, article, after=int(after), max_depth=max_depth)
+        )
     response["ETag"] = tag
     # Any cache in between must ask again each time (the 304 keeps that cheap).
     response["Cache-Control"] = "no-cache"

@@ -28,6 +28,7 @@ def _quick_posting_allowed(settings):
 
     The same windows as the tests that lower a limit use: a post counted here counts there."""
     settings.FORUM_RATE_LIMITS = {"burst": (10_000, 3600), "hourly": (10_000, 86400)}
+    settings.FORUM_REACTION_RATE_LIMITS = {"reaction_burst": (10_000, 3600)}
     settings.FORUM_FORM_MIN_SECONDS = 0
 
 

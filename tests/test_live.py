@@ -3,11 +3,13 @@
 import re
 
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 
 from articles import services
 from articles.models import Article, Comment
 from articles.threads import PUBLIC, layout, render_items
+from reactions import buttons as reaction_buttons
 
 from .helpers import form, reader
 
@@ -95,7 +97,13 @@ def test_comments_are_rendered_as_the_article_page_renders_them(live_client, thr
         known_numbers={first.pk: 1},
     )
     rows[0].closes = 0
-    assert item == render_items(rows, article_url=thread.get_absolute_url())
+    html = render_items(rows, article_url=thread.get_absolute_url())
+    # With its reaction buttons, as the page fills them (the page holds the form they submit).
+    counts = reaction_buttons.comment_counts([comment])
+    filled = reaction_buttons.fill(
+        RequestFactory().get("/"), html, article=thread, counts=counts, mine={}, with_form=False
+    )
+    assert item == filled
 
 
 def test_an_answer_names_the_earlier_comments_it_answers(live_client, thread, post):

@@ -1,4 +1,4 @@
-"""Rate limits: how many posts, reports and failed log-ins a reader may send in a while.
+"""Rate limits: how many posts, reports, reactions and failed log-ins a reader may send in a while.
 
 Counts live where every app server process shares them: in Redis when the site has it, else in
 the database (``settings.FORUM_RATE_LIMIT_STORE``). ``store()`` chooses between the two; the rest
@@ -125,13 +125,22 @@ def post_limits() -> list[Limit]:
     ]
 
 
+def reaction_limits() -> list[Limit]:
+    return [
+        Limit(name, count, seconds)
+        for name, (count, seconds) in settings.FORUM_REACTION_RATE_LIMITS.items()
+    ]
+
+
 def counted_for(verb: str, *, user, ip_hash: str) -> Counted:
-    """The counts one post (``verb`` "post") or report ("report") by this reader adds."""
+    """The counts one post (``verb`` "post"), report ("report") or reaction ("react") by this
+    reader adds; a reaction against limits of its own."""
     keys = [f"ip:{ip_hash}"]
     if user is not None and user.is_authenticated:
         keys.append(f"user:{user.pk}")
+    limits = reaction_limits() if verb == "react" else post_limits()
     # Every limit counts the attempt, so that hammering a full window keeps it full.
-    return [(f"{verb}:{key}", limit) for limit in post_limits() for key in keys]
+    return [(f"{verb}:{key}", limit) for limit in limits for key in keys]
 
 
 @dataclass(frozen=True)

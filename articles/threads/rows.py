@@ -131,6 +131,7 @@ def actions(
     out.append('<footer class="actions">')
     open_for_replies = row.body_html and not row.status_label
     if open_for_replies:
+        reactions_slot(out, row)
         out.append(
             f'<a class="action" data-action="reply" href="{url}reply/">{words["reply"]}</a> '
             f'<a class="action" data-action="quote" href="{url}reply/?quote=1">'
@@ -147,6 +148,12 @@ def actions(
     if row.reply_count and not row.continues:
         toggle(out, row, language)
     out.append("</footer>")
+
+
+def reactions_slot(out: list[str], row: Row) -> None:
+    """Where the comment's reaction buttons go: counts change too often to be cached with the
+    thread, so each page fills the slots (reactions.buttons)."""
+    out.append(f"<!--reactions:{row.comment.number}-->")
 
 
 def toggle(out: list[str], row: Row, language: str | None) -> None:

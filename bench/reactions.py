@@ -1,0 +1,320 @@
+"""Benchmark reactions on PostgreSQL behind gunicorn: a tap, and the hot thread's page while
+readers tap away at it.
+
+    .venv/bin/python -m bench.reactions [--size 1000] [--taps 300] [--seconds 20] [--keep-db]
+
+Creates (drops and recreates) its own database (``forum_bench_reactions``), seeds one hot article
+(``bench-hot-SIZE``, bench.seed), serves it with gunicorn (2 workers) and measures over HTTP:
+
+1. sequential taps (agree, insightful, disagree in turn, so that they add, change and withdraw)
+   on the comments of the article's largest thread on its default page: p50 as the client and
+   as the server's request log see it (target: under 5 ms);
+2. the article's default page (oldest first, page 1) read sequentially, first with nobody
+   reacting, then while ``--clients`` (8) readers, each a browser of its own, tap the comments
+   of that thread continuously: p50 (target: under 10 ms) and how many taps went through;
+3. the page's SQL queries, counted in this process (Django's test client) before and during the
+   taps: the same number, whatever the counts.
+
+Prints the figures and writes them to ``--output`` (default bench/REACTIONS_RESULTS.md).
+"""
+
+import argparse
+import logging
+import os
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import client
+from .client import Failed, Session, hidden_input
+from .results import load_average, machine_speed, ms, p50
+from .run import (
+    Server,
+    drop_database,
+    in_process_page,
+    postgres_version,
+    recreate_database,
+    say,
+    server_environment,
+)
+
+DEFAULT_OUTPUT = Path(__file__).resolve().parent / "REACTIONS_RESULTS.md"
+KINDS = ("agree", "insightful", "disagree")
+TARGET_TAP_MS = 5
+TARGET_PAGE_MS = 10
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.reactions", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--size", type=int, default=1_000, help="comments of the hot article")
+    parser.add_argument("--taps", type=int, default=300, help="sequential taps")
+    parser.add_argument("--page-requests", type=int, default=150, help="page reads per phase")
+    parser.add_argument("--clients", type=int, default=8, help="readers tapping at once")
+    parser.add_argument("--seconds", type=float, default=20, help="at most, under the taps")
+    parser.add_argument("--db-name", default="forum_bench_reactions", help="dropped and recreated")
+    parser.add_argument("--keep-db", action="store_true", help="leave the database afterwards")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    return parser.parse_args(argv)
+
+
+def seed(size: int) -> str:
+    from articles.models import Comment
+
+    from . import seed as seeding
+
+    started = time.perf_counter()
+    totals = seeding.Totals()
+    seeding.seed_hot(random.Random(f"{seeding.SEED}-reactions"), totals, (size,))
+    seeding.vacuum_analyze()
+    return (
+        f"seeded {Comment.objects.count():,} comments on bench-hot-{size} "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
+
+
+def hot_thread(slug: str) -> tuple[int, list[int]]:
+    """The root number and the published comment numbers of the largest thread on the page."""
+    from articles.models import Comment
+    from articles.threads import MAX_DEPTH
+    from articles.views import THREADS_PER_PAGE
+
+    roots = Comment.objects.filter(article__slug=slug, parent=None).order_by("number")
+    root = max(roots[:THREADS_PER_PAGE], key=lambda c: c.rght - c.lft)
+    numbers = list(
+        Comment.objects.filter(
+            tree_id=root.tree_id, status="published", level__lt=MAX_DEPTH
+        ).values_list("number", flat=True)
+    )
+    return root.number, numbers
+
+
+class Tapper:
+    """One reader's browser tapping reaction buttons of the hot thread."""
+
+    def __init__(self, port: int, tag: str, page: str, numbers: list[int], seed: int) -> None:
+        self.session = Session(port, tag)
+        self.page = page
+        self.numbers = numbers
+        self.rng = random.Random(seed)
+        response = self.session.request("GET", page)
+        if response.status != 200:
+            raise RuntimeError(f"GET {page} answered {response.status}")
+        # The page's one reaction form holds the CSRF token (reactions.buttons.form_html).
+        self.token = hidden_input(response.body.decode(), "csrfmiddlewaretoken")
+
+    def tap(self) -> float:
+        number = self.rng.choice(self.numbers)
+        response = self.session.request(
+            "POST",
+            f"{self.page}c/{number}/react/",
+            {"kind": self.rng.choice(KINDS), "csrfmiddlewaretoken": self.token},
+            {"Accept": "application/json"},
+        )
+        if response.status != 200:
+            raise Failed(f"HTTP {response.status}")
+        return response.seconds
+
+
+def read_page(session: Session, path: str) -> float:
+    response = session.request("GET", path)
+    if response.status != 200:
+        raise Failed(f"HTTP {response.status}")
+    return response.seconds
+
+
+def in_process_taps(page: str, numbers: list[int], count: int) -> list[float]:
+    """Times of taps through Django's test client in this process (no HTTP, no gunicorn)."""
+    from django.test import Client
+
+    browser = Client(HTTP_HOST=client.HOST, HTTP_X_FORWARDED_PROTO="https")
+    rng = random.Random(7)
+    times = []
+    for n in range(count + 5):
+        started = time.perf_counter()
+        response = browser.post(
+            f"{page}c/{rng.choice(numbers)}/react/",
+            {"kind": rng.choice(KINDS)},
+            HTTP_ACCEPT="application/json",
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"in-process tap answered {response.status_code}")
+        if n >= 5:
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def in_process_fill_cost(page: str, rounds: int) -> tuple[float, float]:
+    """p50 of the page in this process with the reaction buttons filled in, and with the
+    filling left out (the slots left empty), in alternating rounds: what reactions add."""
+    from django.test import Client
+
+    from articles import views
+    from reactions import buttons
+
+    browser = Client(HTTP_HOST=client.HOST, HTTP_X_FORWARDED_PROTO="https")
+    times: dict[bool, list[float]] = {True: [], False: []}
+    filled = buttons.fill_threads
+    try:
+        for _ in range(rounds):
+            for with_reactions in (True, False):
+                views.reaction_buttons.fill_threads = (
+                    filled if with_reactions else lambda request, html, **kwargs: html
+                )
+                browser.get(page)
+                started = time.perf_counter()
+                browser.get(page)
+                times[with_reactions].append(time.perf_counter() - started)
+    finally:
+        views.reaction_buttons.fill_threads = filled
+    return p50(times[True]), p50(times[False])
+
+
+def run(argv: list[str]) -> None:
+    args = parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="forum-bench-reactions-"))
+    env = server_environment(args.db_name, workdir / "static")
+    # Every client taps from 127.0.0.1: the benchmark does not test the limits.
+    env.update(
+        FORUM_REACTION_BURST_LIMIT="1000000000",
+        FORUM_REACTION_HOURLY_LIMIT="1000000000",
+        FORUM_REACTIONS_PER_ADDRESS="1000000000",
+        DJANGO_REQUEST_LOG="1",
+    )
+    lines = [
+        "# Reactions benchmark",
+        "",
+        f"`python -m bench.reactions {' '.join(argv)}`".replace(" `", "`"),
+        "",
+        f"PostgreSQL {postgres_version()}; gunicorn, 2 sync workers; "
+        f"load average before: {load_average()}",
+        "",
+        "Measured under load: a shared 2-core machine, other work running beside it.",
+    ]
+    say(f"database {args.db_name}: dropping and creating")
+    recreate_database(args.db_name)
+    server = None
+    try:
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        logging.getLogger("forum.requests").setLevel(logging.WARNING)
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        line = seed(args.size)
+        say(line)
+        lines += ["", line, f"machine speed (fixed loop, bench/README.md): {ms(machine_speed())}"]
+        slug = f"bench-hot-{args.size}"
+        page = f"/articles/{slug}/"
+        root, numbers = hot_thread(slug)
+        lines.append(f"hot thread: #{root}, {len(numbers)} published comments on the page")
+
+        server = Server(env, workdir / "gunicorn.log", workers=2, threads=1)
+        server.wait_ready(page)
+        client.sequential(lambda: read_page(Session(server.port, "warm-up"), page), 10)
+
+        say("taps, one after another")
+        tapper = Tapper(server.port, "tap", page, numbers, 1)
+        client.sequential(tapper.tap, 10)  # warm-up
+        taps = client.sequential(tapper.tap, args.taps)
+        tap_server = server.timings("tap", "POST")[10:]
+
+        say("the page, nobody tapping")
+        sql_quiet, shown, kilobytes = in_process_page(page)
+        reader = Session(server.port, "quiet")
+        quiet = client.sequential(lambda: read_page(reader, page), args.page_requests)
+        quiet_server = server.timings("quiet")
+
+        say(f"the page, {args.clients} readers tapping")
+        tappers = [
+            Tapper(server.port, f"busy-tap{n}", page, numbers, 100 + n) for n in range(args.clients)
+        ]
+        busy_reader = Session(server.port, "busy")
+        under: dict[str, client.Load] = {}
+        sql_busy: list = []
+
+        def tapping() -> None:
+            under["taps"] = client.concurrent([t.tap for t in tappers], args.seconds)
+
+        background = threading.Thread(target=tapping)
+        background.start()
+        time.sleep(1)  # the tapping under way
+        sql_busy.append(in_process_page(page, renders=3)[0])
+        busy = client.Load()
+        started = time.perf_counter()
+        while len(busy.latencies) < args.page_requests and background.is_alive():
+            client._run(lambda: read_page(busy_reader, page), busy, threading.Lock())
+        busy.seconds = time.perf_counter() - started
+        background.join()
+        busy_server = server.timings("busy")
+        busy_taps = under["taps"]
+        say("in process: taps, and the page with and without its reaction buttons")
+        process_taps = in_process_taps(page, numbers, 200)
+        with_buttons, without_buttons = in_process_fill_cost(page, 30)
+
+        def row(label: str, load: client.Load, server_times: list[float], target: str) -> str:
+            errors = ", ".join(f"{k}: {v}" for k, v in load.errors.items()) or "none"
+            return (
+                f"| {label} | {len(load.latencies)} | {ms(p50(load.latencies))} | "
+                f"{ms(client.percentile(load.latencies, 0.99))} | "
+                f"{ms(p50(server_times)) if server_times else '-'} | {errors} | {target} |"
+            )
+
+        queries_busy = sql_busy[0].queries if sql_busy else "-"
+        lines += [
+            "",
+            f"The page: {shown} comments, {kilobytes:.0f} KB (uncompressed).",
+            "",
+            "| what | requests | p50 | p99 | server p50 | errors | target p50 |",
+            "|---|---|---|---|---|---|---|",
+            row("a tap (sequential)", taps, tap_server, f"< {TARGET_TAP_MS} ms"),
+            row("default page, nobody tapping", quiet, quiet_server, "-"),
+            row(
+                f"default page, {args.clients} readers tapping",
+                busy,
+                busy_server,
+                f"< {TARGET_PAGE_MS} ms",
+            ),
+            "",
+            f"Taps meanwhile: {len(busy_taps.latencies)} in {busy_taps.seconds:.1f} s "
+            f"({busy_taps.per_second:.0f}/s), p50 {ms(p50(busy_taps.latencies))}; errors: "
+            f"{dict(busy_taps.errors) or 'none'}.",
+            "",
+            f"SQL queries of the page (in process): {sql_quiet.queries} with nobody tapping, "
+            f"{queries_busy} while they tap.",
+            "",
+            "In this process (Django's test client; no HTTP, no gunicorn): a tap "
+            f"{ms(p50(process_taps))} p50 ({len(process_taps)} taps); the page "
+            f"{ms(with_buttons)} p50 with its reaction buttons filled in, {ms(without_buttons)} "
+            "with the slots left empty (30 alternating rounds).",
+            "",
+            f"load average after: {load_average()}; server tracebacks: {server.error_count()}",
+        ]
+        text = "\n".join(lines) + "\n"
+        args.output.write_text(text)
+        say("\n" + text)
+        say(f"written to {args.output}")
+    finally:
+        if server is not None:
+            server.stop()
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        if args.keep_db:
+            say(f"kept the database {args.db_name}")
+        else:
+            drop_database(args.db_name)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run(sys.argv[1:])

@@ -1,0 +1,155 @@
+"""What a reader's reaction to a comment is subject to, and the reaction itself, in one place.
+
+The rules, in order: the comment there for every reader (a held one, or one under a held one,
+is not there: 404; a removed, hidden or deleted one takes no reactions: 403) and its article open
+for comments; the reader not banned and within the reactions' rate limits; one reaction per
+reader per comment, and at most ``FORUM_REACTIONS_PER_ADDRESS`` anonymous readers behind one
+address. A rule that refuses raises ``articles.posting.Refused``, as a post's rules do.
+
+A reaction is no comment-tree write (it never touches ``lft``/``rght``), so it takes no tree
+lock: it locks the comment's row instead, which orders it with a moderator's status change of
+the same comment and with other readers' reactions to it, and keeps the counts exact.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
+from articles.abuse import limits
+from articles.models import Comment
+from articles.posters import Poster
+from articles.posting import Refused
+
+from .models import COUNT_FIELDS, Reaction, ReactionKind
+from .scores import wilson_lower_bound
+
+
+@dataclass(frozen=True)
+class Reacted:
+    counts: dict[str, int]  # each kind's count, after the reaction
+    mine: str | None  # the reader's reaction now: None once withdrawn
+
+
+def _refuse_comment(*, status: str, held_above: bool, comments_open: bool) -> None:
+    if status == Comment.Status.PENDING or held_above:
+        raise Refused(gettext("This comment does not exist."), code="not_found", status=404)
+    if status != Comment.Status.PUBLISHED:
+        raise Refused(
+            gettext("This comment has been removed; it takes no reactions."),
+            code="comment_gone",
+            status=403,
+        )
+    if not comments_open:
+        raise Refused(
+            gettext("Comments on this article are closed; so are reactions."),
+            code="closed",
+            status=403,
+        )
+
+
+def _check_reader(poster: Poster) -> None:
+    """Refuse a banned reader, or one over a reaction rate limit (the attempt counts anyway)."""
+    check = limits.check_poster(user=poster.account, ip_hash=poster.ip_hash, verb="react")
+    if (ban := check.ban) is not None:
+        if ban.expires_at:
+            until = date_format(timezone.localtime(ban.expires_at), "DATETIME_FORMAT")
+            message = gettext("You may not react until %(until)s.") % {"until": until}
+        else:
+            message = gettext("You may no longer react on this site.")
+        raise Refused(message, code="banned", status=403)
+    if check.too_fast:
+        raise Refused(
+            gettext("You are reacting too fast. Please wait a little."),
+            code="too_fast",
+            status=429,
+        )
+
+
+def _readers_reaction(comment_id: int, poster: Poster) -> Reaction | None:
+    reactions = Reaction.objects.filter(comment_id=comment_id)
+    if poster.account is not None:
+        return reactions.filter(user=poster.account).first()
+    return reactions.filter(user=None, poster_key=poster.key).first()
+
+
+def reaction_toggle(*, comment: Comment, kind: str, poster: Poster) -> Reacted:
+    """React to a comment; the same reaction again withdraws it, another one replaces it.
+
+    ``comment`` comes with its article. Raise Refused when the rules say no.
+    """
+    if kind not in ReactionKind.values:
+        raise Refused(gettext("Choose a reaction."), code="invalid")
+    comments_open = comment.article.comments_open
+    _refuse_comment(status=comment.status, held_above=False, comments_open=comments_open)
+    _check_reader(poster)
+    with transaction.atomic():
+        held_above = Comment.objects.filter(
+            tree_id=OuterRef("tree_id"),
+            lft__lt=OuterRef("lft"),
+            rght__gt=OuterRef("rght"),
+            status=Comment.Status.PENDING,
+        )
+        row = (
+            Comment.objects.filter(pk=comment.pk)
+            .select_for_update(no_key=True, of=("self",))
+            .annotate(held_above=Exists(held_above))
+            .values("status", "held_above", *COUNT_FIELDS.values())
+            .first()
+        )
+        if row is None:  # deleted meanwhile
+            raise Refused(gettext("This comment does not exist."), code="not_found", status=404)
+        # Again, as it stands under the lock: a moderator may have acted meanwhile.
+        _refuse_comment(
+            status=row["status"], held_above=row["held_above"], comments_open=comments_open
+        )
+        counts = {k: row[field] for k, field in COUNT_FIELDS.items()}
+        reaction = _readers_reaction(comment.pk, poster)
+        if reaction is None:
+            _refuse_crowded_address(comment.pk, poster)
+            Reaction.objects.create(
+                comment_id=comment.pk,
+                kind=kind,
+                user=poster.account,
+                poster_key="" if poster.account is not None else poster.key,
+                ip_hash=poster.ip_hash,
+            )
+            counts[kind] += 1
+            mine: str | None = kind
+        elif reaction.kind == kind:
+            reaction.delete()
+            counts[kind] -= 1
+            mine = None
+        else:
+            counts[reaction.kind] -= 1
+            counts[kind] += 1
+            reaction.kind = kind
+            reaction.save(update_fields=["kind"])
+            mine = kind
+        score = wilson_lower_bound(counts[ReactionKind.AGREE], counts[ReactionKind.DISAGREE])
+        Comment.objects.filter(pk=comment.pk).update(
+            **{field: counts[k] for k, field in COUNT_FIELDS.items()}, best_score=score
+        )
+    return Reacted(counts={str(k): v for k, v in counts.items()}, mine=mine)
+
+
+def _refuse_crowded_address(comment_id: int, poster: Poster) -> None:
+    """Refuse one more anonymous reader's reaction from an address that has given many."""
+    if poster.account is not None:
+        return
+    same_address = Reaction.objects.filter(
+        comment_id=comment_id, user=None, ip_hash=poster.ip_hash
+    ).count()
+    if same_address >= settings.FORUM_REACTIONS_PER_ADDRESS:
+        raise Refused(
+            gettext(
+                "Many readers at your address have reacted to this comment already. "
+                "Sign in to react."
+            ),
+            code="address_full",
+            status=429,
+        )
