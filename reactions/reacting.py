@@ -153,3 +153,31 @@ def _refuse_crowded_address(comment_id: int, poster: Poster) -> None:
             code="address_full",
             status=429,
         )
+
+
+def reactions_withdraw_all(*, user) -> int:
+    """Take back every reaction of an account that is being deleted, as if it had withdrawn each:
+    the comments' counts and scores lose them. Return how many there were."""
+    with transaction.atomic():
+        taken = list(
+            Reaction.objects.filter(user=user)
+            .order_by("comment_id")  # rows locked in one order, as every other writer may
+            .values_list("pk", "comment_id", "kind")
+        )
+        for _pk, comment_id, kind in taken:
+            row = (
+                Comment.objects.filter(pk=comment_id)
+                .select_for_update(no_key=True)
+                .values(*COUNT_FIELDS.values())
+                .get()
+            )
+            counts = {k: row[field] for k, field in COUNT_FIELDS.items()}
+            counts[kind] -= 1
+            Comment.objects.filter(pk=comment_id).update(
+                **{field: counts[k] for k, field in COUNT_FIELDS.items()},
+                best_score=wilson_lower_bound(
+                    counts[ReactionKind.AGREE], counts[ReactionKind.DISAGREE]
+                ),
+            )
+        Reaction.objects.filter(pk__in=[pk for pk, _, _ in taken]).delete()
+    return len(taken)

@@ -139,6 +139,25 @@ def test_an_account_reacts_once_whichever_browser_it_signs_in_from(thread):
     assert (reaction.user, reaction.poster_key, reaction.kind) == (user, "", "insightful")
 
 
+def test_a_deleted_account_takes_its_reactions_and_their_counts_with_it(thread):
+    first, second = numbered(thread)[1], numbered(thread)[2]
+    hanako = User.objects.create_user("hanako", password="pw-123456789")
+    jiro = User.objects.create_user("jiro", password="pw-123456789")
+    for user, kinds in ((hanako, ("agree", "disagree")), (jiro, ("agree", "agree"))):
+        client = reader()
+        client.force_login(user)
+        tap(client, first, kinds[0], **JSON)
+        tap(client, second, kinds[1], **JSON)
+    assert (counts(first), counts(second)) == ((2, 0, 0), (1, 0, 1))
+
+    hanako.delete()
+
+    assert (counts(first), counts(second)) == ((1, 0, 0), (1, 0, 0))
+    assert set(Reaction.objects.values_list("user__username", flat=True)) == {"jiro"}
+    second.refresh_from_db()
+    assert second.best_score == pytest.approx(wilson_lower_bound(1, 0))
+
+
 def test_an_anonymous_reader_is_recognised_by_the_cookie_the_first_tap_sets(thread):
     first = numbered(thread)[1]
     browser = reader()
