@@ -14,12 +14,14 @@ from django.utils import timezone
 
 from ..abuse.addresses import ip_hash
 from ..models import Comment
+from .authors_and_sections import AuthorData, SectionData
 from .html import body_from_html, plain_text, text_from_html
 from .writer import ArticleData, CommentData, Summary, clean_body, clean_name
-from .wxr import WxrPost, WxrSite
+from .wxr import WxrAuthor, WxrPost, WxrSite
 
 ARTICLE_TYPES = ("post", "page")
 PUBLIC_STATUSES = ("publish", "future")
+UNCATEGORIZED = "uncategorized"
 _COMMENT_STATUS = {"1": Comment.Status.PUBLISHED, "0": Comment.Status.PENDING}
 
 
@@ -49,7 +51,13 @@ def article_ref(site: str, post: WxrPost) -> str:
     return f"wp:{site}:{post.id}"
 
 
-def article_data(post: WxrPost, site: str, *, public: bool = True) -> ArticleData:
+def article_data(
+    post: WxrPost,
+    site: str,
+    *,
+    public: bool = True,
+    site_authors: dict[str, WxrAuthor] | None = None,
+) -> ArticleData:
     return ArticleData(
         ref=article_ref(site, post),
         title=plain_text(post.title),
@@ -60,7 +68,33 @@ def article_data(post: WxrPost, site: str, *, public: bool = True) -> ArticleDat
         comments_open=post.comment_status == "open",
         public=public,
         body=body_from_html(post.content),
+        author=_author(post, site_authors or {}),
+        section=_section(post),
     )
+
+
+def _author(post: WxrPost, authors: dict[str, WxrAuthor]) -> AuthorData | None:
+    """The post's author (``dc:creator``, a login) with the byline the site showed: the channel's
+    ``wp:author`` display name. A login with no entry there (WXR 1.0) gets no byline: it would
+    show a login name, half of what it takes to log in."""
+    login = plain_text(post.creator).strip()
+    if not login:
+        return None
+    entry = authors.get(login)
+    name = ""
+    if entry is not None:
+        full = " ".join(part for part in (entry.first_name, entry.last_name) if part)
+        name = entry.display_name if entry.display_name != login else full
+    return AuthorData(login=login, name=plain_text(name).strip())
+
+
+def _section(post: WxrPost) -> SectionData | None:
+    """The post's first category, as WordPress lists them; "uncategorized", which WordPress
+    gives a post filed under none, is none here too."""
+    for nicename, name in post.categories:
+        if nicename != UNCATEGORIZED and name:
+            return SectionData(slug=nicename, name=plain_text(name))
+    return None
 
 
 def comment_data(post: WxrPost, summary: Summary, where: str) -> list[CommentData]:

@@ -32,8 +32,9 @@ from ..models import (
     ReplyRef,
 )
 from ..slugs import SLUG_MAX_LENGTH, slug_from_title, unique_slug
-from ..sql import locks
+from ..sql import bulk, locks
 from ..text import clean_comment_text, render_stored_body, reply_refs
+from .authors_and_sections import AuthorData, SectionData, author_account, section
 from .html import Body, image_credit
 
 BATCH_SIZE = 1000
@@ -51,6 +52,8 @@ class ArticleData:
     public: bool = True  # False: kept as a draft (an imported article that went private)
     body: Body | None = None  # None: the body is not touched (Disqus knows none)
     match_source_url: bool = False  # an article not imported before may be found by its URL
+    author: AuthorData | None = None  # None: the byline is not touched
+    section: SectionData | None = None  # None: the section is not touched
 
 
 @dataclass
@@ -123,7 +126,10 @@ def write_article(
             _sync_body(article, data, created=True)
             _insert_new_article_comments(article, comments, summary)
         else:
-            changed = _update_comments(article, comments, summary)
+            changed = _update_comments(article, comments, summary)  # takes the tree locks
+            if data.body is not None and _apply_slug_change(article, data):
+                summary.counts["articles moved to a new slug"] += 1
+                changed = True
             changed |= _update_article(article, data)
             if data.body is not None and _sync_body(article, data, created=False):
                 changed = True
@@ -133,17 +139,37 @@ def write_article(
     return article, summary
 
 
-def _slug(data: ArticleData, article: Article) -> str:
+def _export_slug(data: ArticleData) -> str:
+    """The slug the export gives the article, or "" when it gives none that can be one here."""
     slug = data.slug[:SLUG_MAX_LENGTH].strip("-_")
     try:
         validate_unicode_slug(slug)
     except ValidationError:
-        slug = ""
-    return unique_slug(slug or slug_from_title(data.title), taken=article.slug_taken)
+        return ""
+    return slug
+
+
+def _slug(data: ArticleData, article: Article) -> str:
+    return unique_slug(_export_slug(data) or slug_from_title(data.title), taken=article.slug_taken)
+
+
+def _apply_slug_change(article: Article, data: ArticleData) -> bool:
+    """Move the article to the slug a newer export gives it, through the service that keeps its
+    old address (ArticleRedirect) and renders the comments' ``>>N`` links again under the tree
+    locks. A slug made here from the title (the export gave none) is left as it is."""
+    base = _export_slug(data)
+    if not base:
+        return False
+    wanted = unique_slug(base, taken=article.slug_taken)
+    if wanted == article.slug:
+        return False
+    moved = services.article_slug_change(article=article, slug=wanted)
+    article.slug, article.content_version = moved.slug, moved.content_version
+    return True
 
 
 def _article_fields(data: ArticleData) -> dict:
-    return {
+    fields = {
         "title": clip(data.title, 300) or "—",
         "lead": clip(data.lead, ARTICLE_LEAD_MAX_LENGTH),
         "source_url": data.source_url if len(data.source_url) <= 500 else "",
@@ -151,6 +177,13 @@ def _article_fields(data: ArticleData) -> dict:
         "comments_open": data.comments_open,
         "status": Article.Status.PUBLISHED if data.public else Article.Status.DRAFT,
     }
+    if data.author is not None:
+        account = author_account(data.author)
+        fields["author_id"] = account.pk if account is not None else None
+    if data.section is not None:
+        found = section(data.section)
+        fields["section_id"] = found.pk if found is not None else None
+    return fields
 
 
 def _create_article(data: ArticleData) -> Article:
@@ -323,14 +356,25 @@ def _insert_new_article_comments(
             stack.extend((child, level + 1, None) for child in reversed(children[data.ref]))
     ids: dict[str, int] = {}
     saved: list[Comment] = []
-    for level in sorted(by_level):
-        nodes = []
-        for node, parent_ref in by_level[level]:
+    in_order = [item for level in sorted(by_level) for item in by_level[level]]
+    if (reserved := bulk.reserve_ids(Comment, len(in_order))) is not None:
+        # Every key known beforehand: the whole article goes in one COPY, replies with parents.
+        for (node, _parent_ref), pk in zip(in_order, reserved, strict=True):
+            node.pk = pk
+            ids[node.import_ref] = pk
+        for node, parent_ref in in_order:
             node.parent_id = ids[parent_ref] if parent_ref is not None else None
-            nodes.append(node)
-        Comment.objects.bulk_create(nodes, batch_size=BATCH_SIZE)
-        ids.update((node.import_ref, node.pk) for node in nodes)
-        saved.extend(nodes)
+            saved.append(node)
+        bulk.insert(saved, batch_size=BATCH_SIZE)
+    else:
+        for level in sorted(by_level):
+            nodes = []
+            for node, parent_ref in by_level[level]:
+                node.parent_id = ids[parent_ref] if parent_ref is not None else None
+                nodes.append(node)
+            bulk.insert(nodes, batch_size=BATCH_SIZE)
+            ids.update((node.import_ref, node.pk) for node in nodes)
+            saved.extend(nodes)
     _save_refs(saved)
     Article.objects.filter(pk=article.pk).update(last_comment_number=len(comments))
     for data in comments:

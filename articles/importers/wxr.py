@@ -48,6 +48,14 @@ class WxrComment:
 
 
 @dataclass
+class WxrAuthor:
+    login: str
+    display_name: str
+    first_name: str
+    last_name: str
+
+
+@dataclass
 class WxrPost:
     id: str
     title: str
@@ -64,6 +72,8 @@ class WxrPost:
     comment_status: str
     line: int | None
     comments: list[WxrComment] = field(default_factory=list)
+    # (nicename, name) of each ``<category domain="category">``, in file order (tags left out).
+    categories: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -72,6 +82,8 @@ class WxrSite:
     link: str = ""
     base_site_url: str = ""
     base_blog_url: str = ""
+    # The channel's ``<wp:author>`` entries by login (which items name in ``dc:creator``).
+    authors: dict[str, WxrAuthor] = field(default_factory=dict)
 
 
 def _text(element: Element | None) -> str:
@@ -128,6 +140,7 @@ def _post(element: Element, line: int | None) -> WxrPost:
     values: dict[str, str] = {}
     comments: list[WxrComment] = []
     content = excerpt = creator = ""
+    categories: list[tuple[str, str]] = []
     for child in element:
         name = _wp_name(child.tag)
         if name == "comment":
@@ -142,6 +155,8 @@ def _post(element: Element, line: int | None) -> WxrPost:
             creator = child.text or ""
         elif child.tag in ("title", "link", "guid", "pubDate"):
             values[child.tag] = child.text or ""
+        elif child.tag == "category" and child.get("domain") == "category":
+            categories.append((child.get("nicename", "").strip(), (child.text or "").strip()))
     post = WxrPost(
         id=values.get("post_id", "").strip(),
         title=values.get("title", ""),
@@ -159,7 +174,18 @@ def _post(element: Element, line: int | None) -> WxrPost:
         line=line,
     )
     post.comments = comments
+    post.categories = categories
     return post
+
+
+def _author(element: Element) -> WxrAuthor:
+    values = {_wp_name(child.tag): (child.text or "").strip() for child in element}
+    return WxrAuthor(
+        login=values.get("author_login", ""),
+        display_name=values.get("author_display_name", ""),
+        first_name=values.get("author_first_name", ""),
+        last_name=values.get("author_last_name", ""),
+    )
 
 
 def read_wxr(
@@ -213,7 +239,11 @@ def _read(
                         progress(file.tell())
                     continue
                 name = _wp_name(element.tag)
-                if name in ("base_site_url", "base_blog_url", "wxr_version"):
+                if name == "author":
+                    author = _author(element)
+                    if author.login:
+                        site.authors[author.login] = author
+                elif name in ("base_site_url", "base_blog_url", "wxr_version"):
                     is_wxr = True
                     if name != "wxr_version":
                         setattr(site, name, _text(element).strip())

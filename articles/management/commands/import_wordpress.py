@@ -73,11 +73,13 @@ class Command(BaseCommand):
                         and Article.objects.filter(import_ref=ref).exists()
                     ):
                         # Imported before and no longer public there: no longer public here.
-                        data = wordpress.article_data(post, key, public=False)
+                        data = wordpress.article_data(
+                            post, key, public=False, site_authors=site.authors
+                        )
                         _article, done = write_article(data, [], dry_run=dry_run)
                         summary.add(done)
                     continue
                 comments = wordpress.comment_data(post, summary, where)
-                data = wordpress.article_data(post, key)
+                data = wordpress.article_data(post, key, site_authors=site.authors)
                 _article, done = write_article(data, comments, dry_run=dry_run)
                 summary.add(done)
