@@ -12,7 +12,7 @@ from django.db import connection
 from articles import services
 from articles.abuse.addresses import ip_hash
 from articles.importers.html import body_from_html, text_from_html
-from articles.importers.wxr import ImportFileError, read_wxr
+from articles.importers.wxr import ImportFileError, check_wxr, read_wxr
 from articles.models import Article, Block, Comment, ImageCredit, ReplyRef, Section
 from articles.tree_checks import find_tree_problems
 
@@ -628,3 +628,31 @@ def test_a_slug_made_here_is_kept_by_a_reimport(db, tmp_path):
     assert "articles unchanged: 1" in run(str(path))
     assert snapshot() == before
     assert Article.objects.get(import_ref="wp:t.example:5").slug == "p5-2"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "<rss><channel><item><title>x</title></item></channel></rss>",
+        "<feed/>",
+        '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><wp:wxr_version>1.2'
+        "</wp:wxr_version><item><title>a <b>b</title></item></channel></rss>",
+        '<!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]><rss>&x;</rss>',
+        '<!DOCTYPE rss [<!ENTITY x "y">]><rss/>',
+    ],
+)
+def test_the_quick_check_refuses_what_the_reader_refuses(tmp_path, text):
+    path = tmp_path / "export.xml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ImportFileError) as read:
+        list(read_wxr(path))
+    with pytest.raises(ImportFileError) as checked:
+        check_wxr(path)
+    assert str(checked.value) == str(read.value)
+
+
+def test_the_quick_check_passes_what_the_reader_reads():
+    for path in (WXR_12, WXR_11_NEWER):
+        check_wxr(path)
+        assert list(read_wxr(path))

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from articles.importers import wordpress
 from articles.importers.progress import file_progress
 from articles.importers.writer import Summary, write_article
-from articles.importers.wxr import ImportFileError, WxrSite, read_wxr
+from articles.importers.wxr import ImportFileError, WxrSite, check_wxr, read_wxr
 from articles.models import Article
 
 
@@ -54,8 +54,7 @@ class Command(BaseCommand):
 
     def _check(self, path: Path) -> None:
         """Read the whole file without writing: a malformed one raises before anything is."""
-        for _post in read_wxr(path):
-            pass
+        check_wxr(path)
 
     def _import(self, path: Path, summary: Summary, *, dry_run: bool) -> None:
         site = WxrSite()
