@@ -95,12 +95,15 @@ def clean_name(name: str) -> str:
     return name[:AUTHOR_NAME_MAX_LENGTH].strip()
 
 
+# What XML lets through and a reader could not post: C1 controls (and surrogates, which a
+# parser never hands over). The text is kept rather than the comment refused.
+_CONTROLS = dict.fromkeys(
+    c for c in range(0xA0) if (c < 0x20 and c not in (9, 10, 13)) or c >= 0x7F
+)
+
+
 def _without_controls(text: str) -> str:
-    # What XML lets through and a reader could not post: C1 controls (and surrogates, which a
-    # parser never hands over). The text is kept rather than the comment refused.
-    return "".join(
-        c for c in text if not ("\x7f" <= c <= "\x9f" or (c < " " and c not in "\t\n\r"))
-    )
+    return text.translate(_CONTROLS)
 
 
 def clip(text: str, limit: int) -> str:
@@ -301,13 +304,15 @@ def _layout(
     return roots, children
 
 
-def _new_comment(article: Article, data: CommentData, number: int) -> Comment:
+def _new_comment(
+    article: Article, data: CommentData, number: int, article_url: str | None = None
+) -> Comment:
     return Comment(
         article=article,
         number=number,
         body=data.body,
         body_html=render_stored_body(
-            data.body, article_url=article.get_absolute_url(), number=number
+            data.body, article_url=article_url or article.get_absolute_url(), number=number
         ),
         author_name=data.author_name,
         created_at=data.created_at,
@@ -335,6 +340,7 @@ def _insert_new_article_comments(
         return
     roots, children = _layout(comments, set(), summary, article.slug)
     numbers = {c.ref: n for n, c in enumerate(comments, 1)}
+    article_url = article.get_absolute_url()
     locks.lock_trees([None])
     next_tree_id = (Comment.objects.aggregate(Max("tree_id"))["tree_id__max"] or 0) + 1
     # Depth-first without recursion (a reply chain can be thousands deep), then written level by
@@ -349,7 +355,7 @@ def _insert_new_article_comments(
             if entered is not None:
                 entered.rght = counter
                 continue
-            node = _new_comment(article, data, numbers[data.ref])
+            node = _new_comment(article, data, numbers[data.ref], article_url)
             node.tree_id, node.lft, node.level = tree_id, counter, level
             by_level[level].append((node, data.parent_ref))
             stack.append((data, level, node))

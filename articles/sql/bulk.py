@@ -54,8 +54,12 @@ def insert(instances: Sequence[models.Model], *, batch_size: int = 1000) -> None
         cursor.cursor.copy(statement) as copy,
     ):
         for instance in instances:
+            row = [f.pre_save(instance, True) for f in fields]
             copy.write_row(
-                [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+                [
+                    None if v is None else f.get_db_prep_save(v, connection)
+                    for f, v in zip(fields, row, strict=True)
+                ]
             )
     for instance in instances:
         instance._state.adding, instance._state.db = False, connection.alias
