@@ -656,3 +656,34 @@ def test_the_quick_check_passes_what_the_reader_reads():
     for path in (WXR_12, WXR_11_NEWER):
         check_wxr(path)
         assert list(read_wxr(path))
+
+
+def test_the_round_trip_keeps_moderated_statuses_bylines_and_sections(defence, tmp_path):
+    comments = by_ref(defence)
+    services.comment_set_status(
+        comment=comments["wp:101"], status=Comment.Status.REMOVED, moderator=None
+    )
+    services.comment_set_status(
+        comment=comments["wp:103"], status=Comment.Status.HIDDEN, moderator=None
+    )
+    writer = User.objects.create_user("writer", first_name="記者", last_name="一郎", is_staff=True)
+    Article.objects.filter(pk=defence.pk).update(author=writer)
+    defence.refresh_from_db()
+    assert defence.section.name == "政治"  # the post's category
+    before = {a.slug: _content(a) for a in Article.objects.all()}
+    path = tmp_path / "export.xml"
+    call_command("export_wordpress", "--output", str(path))
+    Article.objects.all().delete()
+    Section.objects.all().delete()
+    writer.delete()
+    run(str(path))
+    after = {a.slug: _content(a) for a in Article.objects.all()}
+    assert after == before
+    moved = Article.objects.get(slug=defence.slug)
+    assert moved.byline == "記者 一郎"
+    assert moved.section.name == "政治"
+    statuses = {c.number: c.status for c in moved.comments.all()}
+    assert statuses[comments["wp:101"].number] == Comment.Status.REMOVED
+    assert statuses[comments["wp:103"].number] == Comment.Status.HIDDEN
+    # A WordPress trash (no forum status with it) is still left out.
+    assert not Comment.objects.filter(body__contains="TRASHWORD").exists()

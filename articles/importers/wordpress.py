@@ -4,7 +4,8 @@ What WordPress keeps from the public stays out: only published posts and pages b
 (scheduled ones too, shown from their time on, as the forum schedules articles); drafts, pending
 and private posts, password-protected posts (and their comments), attachments, menu items and
 other post types are skipped. Spam and trashed comments are left out, and so are pingbacks and
-trackbacks, which are not readers' comments; all are counted.
+trackbacks, which are not readers' comments; all are counted. A trashed comment that the forum's
+own export marked hidden, removed or deleted (``export.STATUS_META``) comes back as such.
 """
 
 from urllib.parse import unquote, urlsplit
@@ -15,6 +16,7 @@ from django.utils import timezone
 from ..abuse.addresses import ip_hash
 from ..models import Comment
 from .authors_and_sections import AuthorData, SectionData
+from .export import STATUS_META
 from .html import body_from_html, plain_text, text_from_html
 from .writer import ArticleData, CommentData, Summary, clean_body, clean_name
 from .wxr import WxrAuthor, WxrPost, WxrSite
@@ -23,6 +25,7 @@ ARTICLE_TYPES = ("post", "page")
 PUBLIC_STATUSES = ("publish", "future")
 UNCATEGORIZED = "uncategorized"
 _COMMENT_STATUS = {"1": Comment.Status.PUBLISHED, "0": Comment.Status.PENDING}
+_TRASHED = (Comment.Status.HIDDEN, Comment.Status.REMOVED, Comment.Status.DELETED)
 
 
 def site_key(site: WxrSite, path: object) -> str:
@@ -105,6 +108,8 @@ def comment_data(post: WxrPost, summary: Summary, where: str) -> list[CommentDat
             summary.counts[f"{item.type}s left out"] += 1
             continue
         status = _COMMENT_STATUS.get(item.approved)
+        if item.approved == "trash" and item.meta.get(STATUS_META) in _TRASHED:
+            status = item.meta[STATUS_META]  # a forum's own export: hidden, removed or deleted
         if status is None:
             summary.counts[f"{item.approved or 'unknown'} comments left out"] += 1
             continue

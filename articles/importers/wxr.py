@@ -47,6 +47,7 @@ class WxrComment:
     content: str
     approved: str  # "1", "0", "spam", "trash"
     type: str  # "", "comment", "pingback", "trackback"
+    meta: dict[str, str] = field(default_factory=dict)  # wp:commentmeta, key -> value
 
 
 @dataclass
@@ -120,9 +121,13 @@ def parse_date(gmt: str, fallback: str = "") -> datetime | None:
 
 def _comment(element: Element) -> WxrComment:
     values: dict[str, str] = {}
+    meta: dict[str, str] = {}
     for child in element:
         name = _wp_name(child.tag)
-        if name:
+        if name == "commentmeta":
+            pair = {_wp_name(part.tag): (part.text or "").strip() for part in child}
+            meta[pair.get("meta_key", "")] = pair.get("meta_value", "")
+        elif name:
             values[name] = child.text or ""
     return WxrComment(
         id=values.get("comment_id", "").strip(),
@@ -135,6 +140,7 @@ def _comment(element: Element) -> WxrComment:
         content=values.get("comment_content", ""),
         approved=values.get("comment_approved", "1").strip(),
         type=values.get("comment_type", "").strip(),
+        meta=meta,
     )
 
 
