@@ -15,6 +15,8 @@ from articles.importers.html import body_from_html, text_from_html
 from articles.importers.wxr import ImportFileError, check_wxr, read_wxr
 from articles.models import Article, Block, Comment, ImageCredit, ReplyRef, Section
 from articles.tree_checks import find_tree_problems
+from search.index import index_text
+from search.models import ArticleText
 
 DATA = Path(__file__).parent / "data"
 WXR_12 = DATA / "wordpress-1.2.xml"
@@ -446,6 +448,14 @@ def test_a_caption_credit_shows_without_a_licence(defence, client):
 def test_imported_comments_are_found_by_search(defence, client):
     response = client.get("/search/", {"q": "二行目"})
     assert "二行目" in response.content.decode()
+
+
+def test_an_imported_articles_whole_text_is_indexed_once_written(defence):
+    """On PostgreSQL the blocks go in before the article's row: the index must still hold them."""
+    text = ArticleText.objects.get(article=defence).text
+    for block in defence.blocks.all():
+        assert index_text(block.text) in text
+    assert index_text(defence.title) in text
 
 
 @pytest.mark.parametrize(

@@ -126,7 +126,6 @@ def write_article(
         if article is None:
             article = _create_article(data)
             summary.counts["articles created"] += 1
-            _sync_body(article, data, created=True)
             _insert_new_article_comments(article, comments, summary)
         else:
             changed = _update_comments(article, comments, summary)  # takes the tree locks
@@ -190,9 +189,22 @@ def _article_fields(data: ArticleData) -> dict:
 
 
 def _create_article(data: ArticleData) -> Article:
+    """The new article with its blocks and credits.
+
+    Where its key can be taken beforehand (PostgreSQL), the blocks go in before the article's
+    row, which their foreign key allows until the commit (Django makes it deferred): the search
+    index's trigger on each block then finds no article to index yet, and the article's own
+    insert indexes it once, with all its blocks, instead of once per block.
+    """
     article = Article(import_ref=data.ref, **_article_fields(data))
     article.slug = _slug(data, article)
-    article.save()
+    if (reserved := bulk.reserve_ids(Article, 1)) is not None:
+        article.pk = reserved[0]
+        _sync_body(article, data, created=True)
+        article.save(force_insert=True)
+    else:
+        article.save()
+        _sync_body(article, data, created=True)
     return article
 
 

@@ -53,13 +53,28 @@ def insert(instances: Sequence[models.Model], *, batch_size: int = 1000) -> None
         connection.wrap_database_errors,
         cursor.cursor.copy(statement) as copy,
     ):
+        plain = [_plain_type(f) for f in fields]
         for instance in instances:
             row = [f.pre_save(instance, True) for f in fields]
             copy.write_row(
                 [
-                    None if v is None else f.get_db_prep_save(v, connection)
-                    for f, v in zip(fields, row, strict=True)
+                    v if v is None or type(v) is kind else f.get_db_prep_save(v, connection)
+                    for f, kind, v in zip(fields, plain, row, strict=True)
                 ]
             )
     for instance in instances:
         instance._state.adding, instance._state.db = False, connection.alias
+
+
+def _plain_type(field: models.Field) -> type | None:
+    """The Python type whose values the field saves unchanged (its preparation is then skipped:
+    at 100,000 rows of 20 columns it took seconds), or None."""
+    if field.is_relation:
+        field = field.target_field
+    if isinstance(field, models.BooleanField):
+        return bool
+    if isinstance(field, models.CharField | models.TextField):
+        return str
+    if isinstance(field, models.IntegerField | models.AutoField):
+        return int  # only an exact int: a bool given to one is prepared (True -> 1)
+    return None
