@@ -9,9 +9,14 @@ SQLite file, or the PostgreSQL database ``--postgres-url`` names, which is empti
 ``import_wordpress`` and ``export_wordpress`` each in a process of its own, and prints their wall
 times and peak memory (the child's maximum resident set size, from ``os.wait4``). Not part of
 the test suite.
+
+At the issue's scale (the defaults) the figures also go into ``bench/RESULTS.md``, in a section of
+their own per database (``## Import and export: PostgreSQL``), replaced by the next run on that
+database and kept by ``bench.run`` (bench/sections.py); ``--output`` names another file.
 """
 
 import argparse
+import datetime as dt
 import os
 import random
 import subprocess
@@ -21,8 +26,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from . import sections
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20_241_205
+ISSUE_SCALE = (1000, 100_000)  # posts, comments
+IMPORT_TARGET_SECONDS = 60
+MEMORY_TARGET_MB = 300
+RESULTS = ROOT / "bench" / "RESULTS.md"
+DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 TOP_LEVEL_SHARE = 0.30
 RECENCY = 20
 MAX_LEVEL = 9
@@ -132,7 +144,16 @@ def main(argv: list[str] | None = None) -> None:
         default="postgres://postgres@127.0.0.1:5432/forum_bench_import",
         help="a database this may empty (dropped tables, then migrated)",
     )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="the results file to write this database's section into (default: bench/RESULTS.md, "
+        "at the issue's scale only)",
+    )
     options = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as directory:
         wxr = Path(directory) / "export.xml"
         started = time.perf_counter()
@@ -156,15 +177,52 @@ def main(argv: list[str] | None = None) -> None:
         checked = subprocess.run(
             [sys.executable, "manage.py", "check_comment_trees"], cwd=ROOT, env=env, check=False
         )
-    print(f"{options.database}: {options.posts} posts, {options.comments} comments")
-    print(f"| generate WXR ({size:.1f} MB) | {generated:.1f} s | |")
-    for label, (seconds, megabytes) in (
+    load = f"{load_before} / {load_average()}"
+    rows = [
         ("import_wordpress (empty database)", imported),
         ("import_wordpress again (nothing changes)", again),
         ("export_wordpress", exported),
-    ):
-        print(f"| {label} | {seconds:.1f} s | {megabytes:.0f} MB peak RSS |")
-    print("trees sound" if checked.returncode == 0 else "TREES BROKEN")
+    ]
+    text = report(
+        options, argv, size, generated, rows, trees_sound=checked.returncode == 0, load=load
+    )
+    print(text)
+    output = options.output
+    if output is None and (options.posts, options.comments) == ISSUE_SCALE:
+        output = RESULTS
+    if output is not None:
+        sections.replace(output, f"{sections.KEPT[0]}: {DATABASE_NAMES[options.database]}", text)
+        print(f"written to {output}")
+
+
+def report(
+    options, argv, size: float, generated: float, rows, *, trees_sound: bool, load: str
+) -> str:
+    """The section of RESULTS.md: the figures against the issue's targets, and the conditions."""
+    command = " ".join([".venv/bin/python -m bench.importers", *(argv or [])])
+    lines = [
+        f"`{command}` on {dt.date.today():%Y-%m-%d}: {options.posts:,} posts, "
+        f"{options.comments:,} comments, a {size:.1f} MB WXR file "
+        f"(generated in {generated:.1f} s). "
+        f"Each command in a process of its own, wall time and the process's peak resident memory; "
+        f"load average (1, 5, 15 min) before and after: {load}. "
+        f"Comment trees afterwards: {'all sound' if trees_sound else '**BROKEN**'}.",
+        "",
+        "| measurement | measured | peak memory | target | met? |",
+        "|---|---|---|---|---|",
+    ]
+    for label, (seconds, megabytes) in rows:
+        target, met = "—", "—"
+        if label.endswith("(empty database)") and (options.posts, options.comments) == ISSUE_SCALE:
+            target = f"< {IMPORT_TARGET_SECONDS} s, < {MEMORY_TARGET_MB} MB"
+            ok = seconds < IMPORT_TARGET_SECONDS and megabytes < MEMORY_TARGET_MB
+            met = "**met**" if ok else "**missed**"
+        lines.append(f"| {label} | {seconds:.1f} s | {megabytes:.0f} MB | {target} | {met} |")
+    return "\n".join(lines)
+
+
+def load_average() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from . import client
+from . import client, sections
 from . import results as report
 from .client import Failed, Session
 from .results import HOT_SIZES, PAGE_VARIANTS, PageFigures, Results, SqlUse, ms, p50
@@ -657,7 +657,7 @@ def run(argv: list[str]) -> None:
         if results.server_errors:
             say(server.log_tail())
         text = report.render(argv, args, results)
-        args.output.write_text(text)
+        args.output.write_text(text + sections.kept(args.output))  # the importer's section stays
         say("\n" + text)
         say(f"written to {args.output}")
     finally:

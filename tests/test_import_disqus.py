@@ -1,5 +1,6 @@
 """import_disqus: a Disqus export (tests/data/disqus.xml) as threads on articles."""
 
+import tracemalloc
 from io import StringIO
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from articles.abuse.addresses import ip_hash
+from articles.importers.disqus import read_disqus
 from articles.models import Article, Comment
 from articles.tree_checks import find_tree_problems
 
@@ -104,3 +106,54 @@ def test_dry_run_writes_nothing(existing):
     assert not Comment.objects.exists()
     existing.refresh_from_db()
     assert existing.import_ref is None
+
+
+def _large_export(path: Path, threads: int) -> None:
+    """``threads`` threads of 5 posts each; every post comes before its thread."""
+    post = (
+        '<post dsq:id="{id}"><message><![CDATA[<p>{text}</p>]]></message>'
+        "<createdAt>2021-03-04T06:00:00Z</createdAt><isDeleted>false</isDeleted>"
+        '<isSpam>false</isSpam><author><name>読者</name></author><thread dsq:id="{thread}" />'
+        "</post>\n"
+    )
+    with path.open("w", encoding="utf-8") as file:
+        file.write(
+            '<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">\n'
+        )
+        for n in range(1, threads + 1):
+            for k in range(5):
+                file.write(post.format(id=n * 10 + k, thread=n, text="長い投稿 " * 100))
+            file.write(
+                f'<thread dsq:id="{n}"><link>https://news.example.jp/{n}/</link>'
+                f"<title>記事 {n}</title><createdAt>2021-03-04T05:06:07Z</createdAt></thread>\n"
+            )
+        file.write("</disqus>\n")
+
+
+def test_the_reader_keeps_memory_bounded(tmp_path):
+    """Ten times the threads, about the same peak: one thread's posts in memory at a time,
+    although every post comes before its thread."""
+
+    def peak(threads: int) -> int:
+        path = tmp_path / f"{threads}.xml"
+        _large_export(path, threads)
+        tracemalloc.start()
+        with read_disqus(path) as export:
+            seen = [(thread.id, len(posts)) for thread, posts in export.threads()]
+            assert export.missing_threads() == []
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert seen == [(str(n), 5) for n in range(1, threads + 1)]
+        return top
+
+    small, large = peak(200), peak(2000)
+    assert large < small * 2
+
+
+def test_posts_before_their_thread_are_imported(db, tmp_path):
+    path = tmp_path / "late-threads.xml"
+    _large_export(path, 3)
+    run(str(path))
+    article = Article.objects.get(import_ref="disqus:2")
+    assert article.source_url == "https://news.example.jp/2/"
+    assert sorted(comments(article)) == [f"disqus:{20 + k}" for k in range(5)]

@@ -12,9 +12,11 @@ from django.db import connection
 from articles import services
 from articles.abuse.addresses import ip_hash
 from articles.importers.html import body_from_html, text_from_html
-from articles.importers.wxr import ImportFileError, read_wxr
-from articles.models import Article, Block, Comment, ImageCredit, ReplyRef
+from articles.importers.wxr import ImportFileError, check_wxr, read_wxr
+from articles.models import Article, Block, Comment, ImageCredit, ReplyRef, Section
 from articles.tree_checks import find_tree_problems
+from search.index import index_text
+from search.models import ArticleText
 
 DATA = Path(__file__).parent / "data"
 WXR_12 = DATA / "wordpress-1.2.xml"
@@ -448,6 +450,14 @@ def test_imported_comments_are_found_by_search(defence, client):
     assert "二行目" in response.content.decode()
 
 
+def test_an_imported_articles_whole_text_is_indexed_once_written(defence):
+    """On PostgreSQL the blocks go in before the article's row: the index must still hold them."""
+    text = ArticleText.objects.get(article=defence).text
+    for block in defence.blocks.all():
+        assert index_text(block.text) in text
+    assert index_text(defence.title) in text
+
+
 @pytest.mark.parametrize(
     "namespace",
     [
@@ -496,3 +506,194 @@ def test_export_carries_no_address_key_or_e_mail_and_publishes_nothing_unpublish
         block = block[: block.index("</wp:comment>")]
         assert "<wp:comment_approved><![CDATA[1]]>" not in block
         assert "<wp:comment_approved>" in block
+
+
+def _wxr_with_authors(items: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        "<channel><wp:wxr_version>1.2</wp:wxr_version>"
+        "<wp:base_site_url>https://t.example</wp:base_site_url>"
+        "<wp:author><wp:author_id>2</wp:author_id><wp:author_login>hanako</wp:author_login>"
+        "<wp:author_email>hanako@t.example</wp:author_email>"
+        "<wp:author_display_name><![CDATA[山田 花子]]></wp:author_display_name>"
+        "</wp:author>"
+        "<wp:author><wp:author_login>taro</wp:author_login>"
+        "<wp:author_display_name>taro</wp:author_display_name>"
+        "<wp:author_first_name>太郎</wp:author_first_name>"
+        "<wp:author_last_name>鈴木</wp:author_last_name></wp:author>"
+        f"{items}</channel></rss>"
+    )
+
+
+def _item_by(post_id: int, creator: str, categories: str) -> str:
+    return _item(post_id, f"<dc:creator><![CDATA[{creator}]]></dc:creator>{categories}")
+
+
+INTERNATIONAL = (
+    '<category domain="category" nicename="uncategorized"><![CDATA[未分類]]></category>'
+    '<category domain="post_tag" nicename="tag"><![CDATA[タグ]]></category>'
+    '<category domain="category" nicename="%e5%9b%bd%e9%9a%9b"><![CDATA[国際]]></category>'
+)
+
+
+def test_authors_become_bylines_and_categories_sections(db, tmp_path):
+    path = tmp_path / "export.xml"
+    items = (
+        _item_by(1, "hanako", INTERNATIONAL)
+        + _item_by(2, "taro", '<category domain="category" nicename="war">軍事</category>')
+        + _item_by(3, "hanako", INTERNATIONAL)
+        + _item_by(4, "nobody", "")
+    )
+    path.write_text(_wxr_with_authors(items), "utf-8")
+    run(str(path))
+    first, second, third, fourth = Article.objects.order_by("import_ref")
+    assert first.byline == "山田 花子"
+    assert second.byline == "太郎 鈴木"  # the display name was the login: the full name
+    assert third.author == first.author
+    assert fourth.author.username == "nobody"
+    assert fourth.byline == ""  # a login alone is no byline
+    hanako = first.author
+    assert (hanako.username, hanako.is_staff, hanako.is_active) == ("hanako", True, False)
+    assert not hanako.has_usable_password()
+    assert (first.section.slug, first.section.name) == ("国際", "国際")
+    assert third.section == first.section
+    assert second.section.name == "軍事"
+    assert fourth.section is None
+    before = (snapshot(), list(User.objects.values()), list(Section.objects.values()))
+    assert "articles unchanged: 4" in run(str(path))
+    assert (snapshot(), list(User.objects.values()), list(Section.objects.values())) == before
+
+
+def test_the_sites_own_account_and_section_are_used_and_a_readers_never(db, tmp_path):
+    staff = User.objects.create_user("hanako", first_name="花子", is_staff=True)
+    User.objects.create_user("taro")  # a reader who signed up under that name
+    section = Section.objects.create(slug="international", name="国際")
+    path = tmp_path / "export.xml"
+    path.write_text(
+        _wxr_with_authors(_item_by(1, "hanako", INTERNATIONAL) + _item_by(2, "taro", ""))
+    )
+    run(str(path))
+    first, second = Article.objects.order_by("import_ref")
+    assert first.author == staff
+    assert first.byline == "花子"  # the site's account keeps its own name
+    assert first.section == section  # found by its name
+    assert second.author is None
+    assert Section.objects.count() == 1
+
+
+def test_a_newer_export_changes_the_section(db, tmp_path):
+    path = tmp_path / "export.xml"
+    path.write_text(_wxr_with_authors(_item_by(1, "hanako", INTERNATIONAL)), "utf-8")
+    run(str(path))
+    moved = '<category domain="category" nicename="war">軍事</category>'
+    path.write_text(_wxr_with_authors(_item_by(1, "hanako", moved)), "utf-8")
+    assert "articles updated: 1" in run(str(path))
+    assert Article.objects.get().section.name == "軍事"
+
+
+def _comment(comment_id: int, parent: int, text: str) -> str:
+    return (
+        f"<wp:comment><wp:comment_id>{comment_id}</wp:comment_id>"
+        f"<wp:comment_date_gmt>2024-01-01 00:0{comment_id}:00</wp:comment_date_gmt>"
+        f"<wp:comment_content>{text}</wp:comment_content>"
+        f"<wp:comment_approved>1</wp:comment_approved>"
+        f"<wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"
+    )
+
+
+def test_a_newer_export_with_a_new_slug_moves_the_article(db, tmp_path, client):
+    comments = _comment(1, 0, "はじめ") + _comment(2, 1, "&gt;&gt;1 に賛成")
+    path = tmp_path / "export.xml"
+    path.write_text(_wxr(_item(1, comments)), "utf-8")
+    run(str(path))
+    article = Article.objects.get()
+    old_url = article.get_absolute_url()
+    assert old_url in Comment.objects.get(number=2).body_html
+    renamed = _item(1, comments).replace("<wp:post_name>p1<", "<wp:post_name>%e6%96%b0<")
+    path.write_text(_wxr(renamed), "utf-8")
+    out = run(str(path))
+    assert "articles moved to a new slug: 1" in out
+    article.refresh_from_db()
+    assert article.slug == "新"
+    assert article.redirects.get().old_slug == "p1"
+    reply = Comment.objects.get(number=2)
+    assert article.get_absolute_url() in reply.body_html
+    assert old_url not in reply.body_html
+    response = client.get(old_url)
+    assert response.status_code == 301
+    assert response["Location"].endswith(article.get_absolute_url())
+    before = snapshot()
+    assert "articles unchanged: 1" in run(str(path))
+    assert snapshot() == before
+
+
+def test_a_slug_made_here_is_kept_by_a_reimport(db, tmp_path):
+    Article.objects.create(title="ここの記事", slug="p5")
+    path = tmp_path / "export.xml"
+    path.write_text(_wxr(_item(5, "")), "utf-8")
+    run(str(path))
+    before = snapshot()
+    assert "articles unchanged: 1" in run(str(path))
+    assert snapshot() == before
+    assert Article.objects.get(import_ref="wp:t.example:5").slug == "p5-2"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "<rss><channel><item><title>x</title></item></channel></rss>",
+        "<feed/>",
+        '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><wp:wxr_version>1.2'
+        "</wp:wxr_version><item><title>a <b>b</title></item></channel></rss>",
+        '<!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]><rss>&x;</rss>',
+        '<!DOCTYPE rss [<!ENTITY x "y">]><rss/>',
+    ],
+)
+def test_the_quick_check_refuses_what_the_reader_refuses(tmp_path, text):
+    path = tmp_path / "export.xml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ImportFileError) as read:
+        list(read_wxr(path))
+    with pytest.raises(ImportFileError) as checked:
+        check_wxr(path)
+    assert str(checked.value) == str(read.value)
+
+
+def test_the_quick_check_passes_what_the_reader_reads():
+    for path in (WXR_12, WXR_11_NEWER):
+        check_wxr(path)
+        assert list(read_wxr(path))
+
+
+def test_the_round_trip_keeps_moderated_statuses_bylines_and_sections(defence, tmp_path):
+    comments = by_ref(defence)
+    services.comment_set_status(
+        comment=comments["wp:101"], status=Comment.Status.REMOVED, moderator=None
+    )
+    services.comment_set_status(
+        comment=comments["wp:103"], status=Comment.Status.HIDDEN, moderator=None
+    )
+    writer = User.objects.create_user("writer", first_name="記者", last_name="一郎", is_staff=True)
+    Article.objects.filter(pk=defence.pk).update(author=writer)
+    defence.refresh_from_db()
+    assert defence.section.name == "政治"  # the post's category
+    before = {a.slug: _content(a) for a in Article.objects.all()}
+    path = tmp_path / "export.xml"
+    call_command("export_wordpress", "--output", str(path))
+    Article.objects.all().delete()
+    Section.objects.all().delete()
+    writer.delete()
+    run(str(path))
+    after = {a.slug: _content(a) for a in Article.objects.all()}
+    assert after == before
+    moved = Article.objects.get(slug=defence.slug)
+    assert moved.byline == "記者 一郎"
+    assert moved.section.name == "政治"
+    statuses = {c.number: c.status for c in moved.comments.all()}
+    assert statuses[comments["wp:101"].number] == Comment.Status.REMOVED
+    assert statuses[comments["wp:103"].number] == Comment.Status.HIDDEN
+    # A WordPress trash (no forum status with it) is still left out.
+    assert not Comment.objects.filter(body__contains="TRASHWORD").exists()

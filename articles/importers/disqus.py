@@ -1,14 +1,16 @@
 """Reading a Disqus XML export: its threads (pages) and posts (comments).
 
-An export lists every thread first, then every post, each post naming its thread and its
-parent. The file is parsed as it is read (defusedxml's ``iterparse``, each element dropped once
-read); the posts are kept, compactly, grouped by thread until the end of the file, since a
-thread's posts can be anywhere in it.
+An export lists threads and posts in one file, each post naming its thread and its parent, and
+a thread's posts can be anywhere in it, before the thread too. The file is parsed as it is read
+(defusedxml's ``iterparse``, each element dropped once read) into a spool: a temporary SQLite
+file beside nothing of the site's, indexed by thread. Then each thread is handed over with its
+posts, one thread in memory at a time, whatever the size of the export.
 """
 
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
@@ -45,10 +47,73 @@ class DisqusPost:
     spam: bool
 
 
-@dataclass
 class DisqusExport:
-    threads: dict[str, DisqusThread] = field(default_factory=dict)
-    posts: dict[str, list[DisqusPost]] = field(default_factory=lambda: defaultdict(list))
+    """The threads and posts of one export, spooled to disk; close() (or ``with``) drops them."""
+
+    def __init__(self) -> None:
+        self._directory = tempfile.TemporaryDirectory(prefix="disqus-")
+        self._db = sqlite3.connect(Path(self._directory.name) / "spool.sqlite3")
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute(f"CREATE TABLE thread (seq INTEGER PRIMARY KEY, {_columns(DisqusThread)})")
+        self._db.execute(f"CREATE TABLE post (seq INTEGER PRIMARY KEY, {_columns(DisqusPost)})")
+
+    def __enter__(self) -> "DisqusExport":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+        self._directory.cleanup()
+
+    def add(self, item: "DisqusThread | DisqusPost") -> None:
+        table = "thread" if isinstance(item, DisqusThread) else "post"
+        values = [v.isoformat() if isinstance(v, datetime) else v for v in astuple(item)]
+        names = ", ".join(f.name for f in fields(item))
+        marks = ", ".join("?" * len(values))
+        self._db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
+
+    def finish(self) -> None:
+        """Index what was read: called once the whole file is."""
+        self._db.execute("CREATE INDEX post_thread ON post (thread_id, seq)")
+        self._db.commit()
+
+    def threads(self) -> Iterator[tuple["DisqusThread", list["DisqusPost"]]]:
+        """Each thread (the last of a repeated id), in file order, with its posts in file order."""
+        threads = self._db.execute(
+            "SELECT * FROM thread WHERE seq IN (SELECT max(seq) FROM thread GROUP BY id) "
+            "ORDER BY seq"
+        )
+        for row in threads:
+            thread = _load(DisqusThread, row[1:])
+            posts = self._db.execute(
+                "SELECT * FROM post WHERE thread_id = ? ORDER BY seq", [thread.id]
+            )
+            yield thread, [_load(DisqusPost, post[1:]) for post in posts]
+
+    def missing_threads(self) -> list[tuple[str, int]]:
+        """Thread ids that posts name but the file has no thread for, with their post counts."""
+        return self._db.execute(
+            "SELECT thread_id, count(*) FROM post WHERE thread_id NOT IN (SELECT id FROM thread) "
+            "GROUP BY thread_id ORDER BY thread_id"
+        ).fetchall()
+
+
+def _columns(kind: type) -> str:
+    return ", ".join(f.name for f in fields(kind))
+
+
+def _load(kind: type, values) -> "DisqusThread | DisqusPost":
+    loaded = []
+    for spec, value in zip(fields(kind), values, strict=True):
+        if spec.type == datetime | None and value is not None:
+            value = datetime.fromisoformat(value)
+        elif spec.type is bool:
+            value = bool(value)
+        loaded.append(value)
+    return kind(*loaded)
 
 
 def _child(element: Element, name: str) -> Element | None:
@@ -78,14 +143,22 @@ def _ref(element: Element, name: str) -> str | None:
 
 
 def read_disqus(path: Path | str, progress: Callable[[int], None] | None = None) -> DisqusExport:
-    """Every thread and post of the export. Raises ImportFileError for a malformed file."""
+    """Every thread and post of the export, spooled (close the export when done with it).
+
+    Raises ImportFileError for a malformed file, before anything could be written from it.
+    """
     path = Path(path)
     export = DisqusExport()
     try:
         with path.open("rb") as file:
             _read(file, path, export, progress)
     except OSError as error:
+        export.close()
         raise ImportFileError(path, None, None, error.strerror or str(error)) from error
+    except BaseException:
+        export.close()
+        raise
+    export.finish()
     return export
 
 
@@ -115,7 +188,7 @@ def _read(file, path: Path, export: DisqusExport, progress) -> None:
                     closed=_flag(element, "isClosed"),
                     deleted=_flag(element, "isDeleted"),
                 )
-                export.threads[thread.id] = thread
+                export.add(thread)
             elif element.tag == NS + "post":
                 author = _child(element, "author")
                 post = DisqusPost(
@@ -129,7 +202,7 @@ def _read(file, path: Path, export: DisqusExport, progress) -> None:
                     deleted=_flag(element, "isDeleted"),
                     spam=_flag(element, "isSpam"),
                 )
-                export.posts[post.thread_id].append(post)
+                export.add(post)
             root.clear()  # what was read so far
             if progress is not None:
                 progress(file.tell())

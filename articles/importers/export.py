@@ -4,7 +4,9 @@ Only what a WordPress export of the site would say and nothing private: publishe
 (scheduled ones as ``future``; drafts are left out), their comments with status, name, time and
 parent. E-mail addresses, IP addresses (the forum keeps only hashes) and poster keys are never
 written. A held comment is ``0`` (awaiting approval) as in WordPress; a hidden, removed or deleted
-one is ``trash``, WordPress's nearest status.
+one is ``trash``, WordPress's nearest status, with the forum's own status in a comment meta
+(``forum_status``), which ``import_wordpress`` reads back (WordPress keeps it as it is). The
+articles' authors are listed as ``wp:author`` (login and byline, no e-mail) before the items.
 """
 
 from collections.abc import Iterable, Iterator
@@ -12,11 +14,13 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from ..models import Article, Block, Comment
 
 WP = "http://wordpress.org/export/1.2/"
+STATUS_META = "forum_status"  # the comment meta that keeps a hidden, removed or deleted status
 _STATUS = {
     Comment.Status.PUBLISHED: "1",
     Comment.Status.PENDING: "0",
@@ -78,7 +82,12 @@ def _element(name: str, value: str, *, raw: bool = False) -> str:
 
 
 def export_wxr(
-    articles: Iterable[Article], *, site_url: str, title: str = "", language: str = "ja"
+    articles: Iterable[Article],
+    *,
+    site_url: str,
+    title: str = "",
+    language: str = "ja",
+    authors: Iterable[AbstractBaseUser] = (),
 ) -> Iterator[str]:
     """The WXR file in pieces, one article (with its comments) at a time."""
     site_url = site_url.rstrip("/")
@@ -94,9 +103,25 @@ def export_wxr(
     yield f"<language>{escape(language)}</language>\n<wp:wxr_version>1.2</wp:wxr_version>\n"
     yield f"<wp:base_site_url>{escape(site_url)}</wp:base_site_url>\n"
     yield f"<wp:base_blog_url>{escape(site_url)}</wp:base_blog_url>\n"
+    for author in authors:
+        yield _author(author)
     for article in articles:
         yield _item(article, site_url)
     yield "</channel>\n</rss>\n"
+
+
+def _author(user: AbstractBaseUser) -> str:
+    parts = [
+        "<wp:author>",
+        _element("wp:author_id", str(user.pk), raw=True),
+        _element("wp:author_login", user.get_username()),
+        _element("wp:author_email", ""),
+        _element("wp:author_display_name", user.get_full_name()),
+        _element("wp:author_first_name", ""),
+        _element("wp:author_last_name", ""),
+        "</wp:author>\n",
+    ]
+    return "".join(parts)
 
 
 def _item(article: Article, site_url: str) -> str:
@@ -170,6 +195,16 @@ def _comment(
             _element("wp:comment_type", "comment"),
             _element("wp:comment_parent", str(parent_id or 0), raw=True),
             _element("wp:comment_user_id", "0", raw=True),
+            *(
+                [
+                    "<wp:commentmeta>",
+                    _element("wp:meta_key", STATUS_META),
+                    _element("wp:meta_value", status),
+                    "</wp:commentmeta>",
+                ]
+                if _STATUS[status] == "trash"
+                else []
+            ),
             "</wp:comment>",
         ]
     )

@@ -4,7 +4,8 @@ What WordPress keeps from the public stays out: only published posts and pages b
 (scheduled ones too, shown from their time on, as the forum schedules articles); drafts, pending
 and private posts, password-protected posts (and their comments), attachments, menu items and
 other post types are skipped. Spam and trashed comments are left out, and so are pingbacks and
-trackbacks, which are not readers' comments; all are counted.
+trackbacks, which are not readers' comments; all are counted. A trashed comment that the forum's
+own export marked hidden, removed or deleted (``export.STATUS_META``) comes back as such.
 """
 
 from urllib.parse import unquote, urlsplit
@@ -14,13 +15,17 @@ from django.utils import timezone
 
 from ..abuse.addresses import ip_hash
 from ..models import Comment
+from .authors_and_sections import AuthorData, SectionData
+from .export import STATUS_META
 from .html import body_from_html, plain_text, text_from_html
 from .writer import ArticleData, CommentData, Summary, clean_body, clean_name
-from .wxr import WxrPost, WxrSite
+from .wxr import WxrAuthor, WxrPost, WxrSite
 
 ARTICLE_TYPES = ("post", "page")
 PUBLIC_STATUSES = ("publish", "future")
+UNCATEGORIZED = "uncategorized"
 _COMMENT_STATUS = {"1": Comment.Status.PUBLISHED, "0": Comment.Status.PENDING}
+_TRASHED = (Comment.Status.HIDDEN, Comment.Status.REMOVED, Comment.Status.DELETED)
 
 
 def site_key(site: WxrSite, path: object) -> str:
@@ -49,7 +54,13 @@ def article_ref(site: str, post: WxrPost) -> str:
     return f"wp:{site}:{post.id}"
 
 
-def article_data(post: WxrPost, site: str, *, public: bool = True) -> ArticleData:
+def article_data(
+    post: WxrPost,
+    site: str,
+    *,
+    public: bool = True,
+    site_authors: dict[str, WxrAuthor] | None = None,
+) -> ArticleData:
     return ArticleData(
         ref=article_ref(site, post),
         title=plain_text(post.title),
@@ -60,7 +71,33 @@ def article_data(post: WxrPost, site: str, *, public: bool = True) -> ArticleDat
         comments_open=post.comment_status == "open",
         public=public,
         body=body_from_html(post.content),
+        author=_author(post, site_authors or {}),
+        section=_section(post),
     )
+
+
+def _author(post: WxrPost, authors: dict[str, WxrAuthor]) -> AuthorData | None:
+    """The post's author (``dc:creator``, a login) with the byline the site showed: the channel's
+    ``wp:author`` display name. A login with no entry there (WXR 1.0) gets no byline: it would
+    show a login name, half of what it takes to log in."""
+    login = plain_text(post.creator).strip()
+    if not login:
+        return None
+    entry = authors.get(login)
+    name = ""
+    if entry is not None:
+        full = " ".join(part for part in (entry.first_name, entry.last_name) if part)
+        name = entry.display_name if entry.display_name != login else full
+    return AuthorData(login=login, name=plain_text(name).strip())
+
+
+def _section(post: WxrPost) -> SectionData | None:
+    """The post's first category, as WordPress lists them; "uncategorized", which WordPress
+    gives a post filed under none, is none here too."""
+    for nicename, name in post.categories:
+        if nicename != UNCATEGORIZED and name:
+            return SectionData(slug=nicename, name=plain_text(name))
+    return None
 
 
 def comment_data(post: WxrPost, summary: Summary, where: str) -> list[CommentData]:
@@ -71,6 +108,8 @@ def comment_data(post: WxrPost, summary: Summary, where: str) -> list[CommentDat
             summary.counts[f"{item.type}s left out"] += 1
             continue
         status = _COMMENT_STATUS.get(item.approved)
+        if item.approved == "trash" and item.meta.get(STATUS_META) in _TRASHED:
+            status = item.meta[STATUS_META]  # a forum's own export: hidden, removed or deleted
         if status is None:
             summary.counts[f"{item.approved or 'unknown'} comments left out"] += 1
             continue

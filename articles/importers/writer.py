@@ -33,8 +33,9 @@ from ..models import (
     ReplyRef,
 )
 from ..slugs import SLUG_MAX_LENGTH, slug_from_title, unique_slug
-from ..sql import locks
+from ..sql import bulk, locks
 from ..text import clean_comment_text, render_stored_body, reply_refs
+from .authors_and_sections import AuthorData, SectionData, author_account, section
 from .html import Body, image_credit
 
 BATCH_SIZE = 1000
@@ -52,6 +53,8 @@ class ArticleData:
     public: bool = True  # False: kept as a draft (an imported article that went private)
     body: Body | None = None  # None: the body is not touched (Disqus knows none)
     match_source_url: bool = False  # an article not imported before may be found by its URL
+    author: AuthorData | None = None  # None: the byline is not touched
+    section: SectionData | None = None  # None: the section is not touched
 
 
 @dataclass
@@ -93,12 +96,15 @@ def clean_name(name: str) -> str:
     return name[:AUTHOR_NAME_MAX_LENGTH].strip()
 
 
+# What XML lets through and a reader could not post: C1 controls (and surrogates, which a
+# parser never hands over). The text is kept rather than the comment refused.
+_CONTROLS = dict.fromkeys(
+    c for c in range(0xA0) if (c < 0x20 and c not in (9, 10, 13)) or c >= 0x7F
+)
+
+
 def _without_controls(text: str) -> str:
-    # What XML lets through and a reader could not post: C1 controls (and surrogates, which a
-    # parser never hands over). The text is kept rather than the comment refused.
-    return "".join(
-        c for c in text if not ("\x7f" <= c <= "\x9f" or (c < " " and c not in "\t\n\r"))
-    )
+    return text.translate(_CONTROLS)
 
 
 def clip(text: str, limit: int) -> str:
@@ -121,10 +127,12 @@ def write_article(
         if article is None:
             article = _create_article(data)
             summary.counts["articles created"] += 1
-            _sync_body(article, data, created=True)
             _insert_new_article_comments(article, comments, summary)
         else:
-            changed = _update_comments(article, comments, summary)
+            changed = _update_comments(article, comments, summary)  # takes the tree locks
+            if data.body is not None and _apply_slug_change(article, data):
+                summary.counts["articles moved to a new slug"] += 1
+                changed = True
             changed |= _update_article(article, data)
             if data.body is not None and _sync_body(article, data, created=False):
                 changed = True
@@ -134,17 +142,37 @@ def write_article(
     return article, summary
 
 
-def _slug(data: ArticleData, article: Article) -> str:
+def _export_slug(data: ArticleData) -> str:
+    """The slug the export gives the article, or "" when it gives none that can be one here."""
     slug = data.slug[:SLUG_MAX_LENGTH].strip("-_")
     try:
         validate_unicode_slug(slug)
     except ValidationError:
-        slug = ""
-    return unique_slug(slug or slug_from_title(data.title), taken=article.slug_taken)
+        return ""
+    return slug
+
+
+def _slug(data: ArticleData, article: Article) -> str:
+    return unique_slug(_export_slug(data) or slug_from_title(data.title), taken=article.slug_taken)
+
+
+def _apply_slug_change(article: Article, data: ArticleData) -> bool:
+    """Move the article to the slug a newer export gives it, through the service that keeps its
+    old address (ArticleRedirect) and renders the comments' ``>>N`` links again under the tree
+    locks. A slug made here from the title (the export gave none) is left as it is."""
+    base = _export_slug(data)
+    if not base:
+        return False
+    wanted = unique_slug(base, taken=article.slug_taken)
+    if wanted == article.slug:
+        return False
+    moved = services.article_slug_change(article=article, slug=wanted)
+    article.slug, article.content_version = moved.slug, moved.content_version
+    return True
 
 
 def _article_fields(data: ArticleData) -> dict:
-    return {
+    fields = {
         "title": clip(data.title, 300) or "—",
         "lead": clip(data.lead, ARTICLE_LEAD_MAX_LENGTH),
         "source_url": data.source_url if len(data.source_url) <= 500 else "",
@@ -152,12 +180,32 @@ def _article_fields(data: ArticleData) -> dict:
         "comments_open": data.comments_open,
         "status": Article.Status.PUBLISHED if data.public else Article.Status.DRAFT,
     }
+    if data.author is not None:
+        account = author_account(data.author)
+        fields["author_id"] = account.pk if account is not None else None
+    if data.section is not None:
+        found = section(data.section)
+        fields["section_id"] = found.pk if found is not None else None
+    return fields
 
 
 def _create_article(data: ArticleData) -> Article:
+    """The new article with its blocks and credits.
+
+    Where its key can be taken beforehand (PostgreSQL), the blocks go in before the article's
+    row, which their foreign key allows until the commit (Django makes it deferred): the search
+    index's trigger on each block then finds no article to index yet, and the article's own
+    insert indexes it once, with all its blocks, instead of once per block.
+    """
     article = Article(import_ref=data.ref, **_article_fields(data))
     article.slug = _slug(data, article)
-    article.save()
+    if (reserved := bulk.reserve_ids(Article, 1)) is not None:
+        article.pk = reserved[0]
+        _sync_body(article, data, created=True)
+        article.save(force_insert=True)
+    else:
+        article.save()
+        _sync_body(article, data, created=True)
     return article
 
 
@@ -269,13 +317,15 @@ def _layout(
     return roots, children
 
 
-def _new_comment(article: Article, data: CommentData, number: int) -> Comment:
+def _new_comment(
+    article: Article, data: CommentData, number: int, article_url: str | None = None
+) -> Comment:
     return Comment(
         article=article,
         number=number,
         body=data.body,
         body_html=render_stored_body(
-            data.body, article_url=article.get_absolute_url(), number=number
+            data.body, article_url=article_url or article.get_absolute_url(), number=number
         ),
         author_name=data.author_name,
         created_at=data.created_at,
@@ -306,6 +356,7 @@ def _insert_new_article_comments(
         return
     roots, children = _layout(comments, set(), summary, article.slug)
     numbers = {c.ref: n for n, c in enumerate(comments, 1)}
+    article_url = article.get_absolute_url()
     locks.lock_trees([None])
     next_tree_id = (Comment.objects.aggregate(Max("tree_id"))["tree_id__max"] or 0) + 1
     # Depth-first without recursion (a reply chain can be thousands deep), then written level by
@@ -320,21 +371,32 @@ def _insert_new_article_comments(
             if entered is not None:
                 entered.rght = counter
                 continue
-            node = _new_comment(article, data, numbers[data.ref])
+            node = _new_comment(article, data, numbers[data.ref], article_url)
             node.tree_id, node.lft, node.level = tree_id, counter, level
             by_level[level].append((node, data.parent_ref))
             stack.append((data, level, node))
             stack.extend((child, level + 1, None) for child in reversed(children[data.ref]))
     ids: dict[str, int] = {}
     saved: list[Comment] = []
-    for level in sorted(by_level):
-        nodes = []
-        for node, parent_ref in by_level[level]:
+    in_order = [item for level in sorted(by_level) for item in by_level[level]]
+    if (reserved := bulk.reserve_ids(Comment, len(in_order))) is not None:
+        # Every key known beforehand: the whole article goes in one COPY, replies with parents.
+        for (node, _parent_ref), pk in zip(in_order, reserved, strict=True):
+            node.pk = pk
+            ids[node.import_ref] = pk
+        for node, parent_ref in in_order:
             node.parent_id = ids[parent_ref] if parent_ref is not None else None
-            nodes.append(node)
-        Comment.objects.bulk_create(nodes, batch_size=BATCH_SIZE)
-        ids.update((node.import_ref, node.pk) for node in nodes)
-        saved.extend(nodes)
+            saved.append(node)
+        bulk.insert(saved, batch_size=BATCH_SIZE)
+    else:
+        for level in sorted(by_level):
+            nodes = []
+            for node, parent_ref in by_level[level]:
+                node.parent_id = ids[parent_ref] if parent_ref is not None else None
+                nodes.append(node)
+            bulk.insert(nodes, batch_size=BATCH_SIZE)
+            ids.update((node.import_ref, node.pk) for node in nodes)
+            saved.extend(nodes)
     _save_refs(saved)
     Article.objects.filter(pk=article.pk).update(last_comment_number=len(comments))
     for data in comments:

@@ -13,8 +13,10 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
+from xml.parsers import expat
 
 from defusedxml import DefusedXmlException
+from defusedxml.common import EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import iterparse
 
 # WordPress wrote http:// for years and https:// since; the version is 1.0, 1.1 or 1.2.
@@ -45,6 +47,15 @@ class WxrComment:
     content: str
     approved: str  # "1", "0", "spam", "trash"
     type: str  # "", "comment", "pingback", "trackback"
+    meta: dict[str, str] = field(default_factory=dict)  # wp:commentmeta, key -> value
+
+
+@dataclass
+class WxrAuthor:
+    login: str
+    display_name: str
+    first_name: str
+    last_name: str
 
 
 @dataclass
@@ -64,6 +75,8 @@ class WxrPost:
     comment_status: str
     line: int | None
     comments: list[WxrComment] = field(default_factory=list)
+    # (nicename, name) of each ``<category domain="category">``, in file order (tags left out).
+    categories: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -72,6 +85,8 @@ class WxrSite:
     link: str = ""
     base_site_url: str = ""
     base_blog_url: str = ""
+    # The channel's ``<wp:author>`` entries by login (which items name in ``dc:creator``).
+    authors: dict[str, WxrAuthor] = field(default_factory=dict)
 
 
 def _text(element: Element | None) -> str:
@@ -89,9 +104,13 @@ def parse_date(gmt: str, fallback: str = "") -> datetime | None:
     gmt = gmt.strip()
     if gmt and not gmt.startswith("0000"):
         try:
-            return datetime.strptime(gmt, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+            # fromisoformat() reads "2020-01-02 03:04:05" (and more, which strptime refused and
+            # no export writes), many times faster, and a comment has one.
+            value = datetime.fromisoformat(gmt)
         except ValueError:
             pass
+        else:
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     fallback = fallback.strip()
     if fallback:
         try:
@@ -106,9 +125,13 @@ def parse_date(gmt: str, fallback: str = "") -> datetime | None:
 
 def _comment(element: Element) -> WxrComment:
     values: dict[str, str] = {}
+    meta: dict[str, str] = {}
     for child in element:
         name = _wp_name(child.tag)
-        if name:
+        if name == "commentmeta":
+            pair = {_wp_name(part.tag): (part.text or "").strip() for part in child}
+            meta[pair.get("meta_key", "")] = pair.get("meta_value", "")
+        elif name:
             values[name] = child.text or ""
     return WxrComment(
         id=values.get("comment_id", "").strip(),
@@ -121,6 +144,7 @@ def _comment(element: Element) -> WxrComment:
         content=values.get("comment_content", ""),
         approved=values.get("comment_approved", "1").strip(),
         type=values.get("comment_type", "").strip(),
+        meta=meta,
     )
 
 
@@ -128,6 +152,7 @@ def _post(element: Element, line: int | None) -> WxrPost:
     values: dict[str, str] = {}
     comments: list[WxrComment] = []
     content = excerpt = creator = ""
+    categories: list[tuple[str, str]] = []
     for child in element:
         name = _wp_name(child.tag)
         if name == "comment":
@@ -142,6 +167,8 @@ def _post(element: Element, line: int | None) -> WxrPost:
             creator = child.text or ""
         elif child.tag in ("title", "link", "guid", "pubDate"):
             values[child.tag] = child.text or ""
+        elif child.tag == "category" and child.get("domain") == "category":
+            categories.append((child.get("nicename", "").strip(), (child.text or "").strip()))
     post = WxrPost(
         id=values.get("post_id", "").strip(),
         title=values.get("title", ""),
@@ -159,7 +186,18 @@ def _post(element: Element, line: int | None) -> WxrPost:
         line=line,
     )
     post.comments = comments
+    post.categories = categories
     return post
+
+
+def _author(element: Element) -> WxrAuthor:
+    values = {_wp_name(child.tag): (child.text or "").strip() for child in element}
+    return WxrAuthor(
+        login=values.get("author_login", ""),
+        display_name=values.get("author_display_name", ""),
+        first_name=values.get("author_first_name", ""),
+        last_name=values.get("author_last_name", ""),
+    )
 
 
 def read_wxr(
@@ -213,7 +251,11 @@ def _read(
                         progress(file.tell())
                     continue
                 name = _wp_name(element.tag)
-                if name in ("base_site_url", "base_blog_url", "wxr_version"):
+                if name == "author":
+                    author = _author(element)
+                    if author.login:
+                        site.authors[author.login] = author
+                elif name in ("base_site_url", "base_blog_url", "wxr_version"):
                     is_wxr = True
                     if name != "wxr_version":
                         setattr(site, name, _text(element).strip())
@@ -227,6 +269,85 @@ def _read(
     if not root_seen:
         raise ImportFileError(path, None, None, "empty file")
     if not is_wxr:
+        raise ImportFileError(
+            path, None, None, "not a WordPress export (no wp:wxr_version or wp:base_site_url)"
+        )
+
+
+class _Shape:
+    """What the check sees of the file: the root, the depth, the channel's WXR markers."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.root: str | None = None
+        self.channel = False  # inside the <channel> under the root
+        self.is_wxr = False
+
+    def start(self, tag: str, attrib: object) -> None:
+        self.depth += 1
+        if self.depth == 1:
+            self.root = tag
+        elif self.depth == 2 and tag == "channel":
+            self.channel = True
+        elif self.depth == 3 and self.channel:
+            names = ("base_site_url", "base_blog_url", "wxr_version")
+            self.is_wxr |= _wp_name("{" + tag) in names
+
+    def end(self, tag: str) -> None:
+        self.depth -= 1
+        if self.depth == 1:
+            self.channel = False
+
+
+def _refuse_entity(name, is_parameter_entity, value, base, sysid, pubid, notation_name) -> None:
+    raise EntitiesForbidden(name, value, base, sysid, pubid, notation_name)
+
+
+def _refuse_unparsed_entity(name, base, sysid, pubid, notation_name) -> None:
+    raise EntitiesForbidden(name, None, base, sysid, pubid, notation_name)
+
+
+def _refuse_external(context, base, sysid, pubid) -> None:
+    raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+
+def check_wxr(path: Path | str, chunk_size: int = 1 << 16) -> None:
+    """Raise ImportFileError if ``read_wxr`` would, having read the whole file: well-formed XML,
+    no entity declarations or external entities (refused as defusedxml refuses them), a WXR
+    export's ``<rss>``.
+
+    Several times faster than ``read_wxr``: expat alone, with no element and no text kept. The
+    import reads the file with it first, so that nothing of a malformed file is written.
+    """
+    path = Path(path)
+    shape = _Shape()
+    # Names come as "namespace}local" ("{" is added where it matters): no fixing up per tag.
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler, parser.EndElementHandler = shape.start, shape.end
+    parser.EntityDeclHandler = _refuse_entity
+    parser.UnparsedEntityDeclHandler = _refuse_unparsed_entity
+    parser.ExternalEntityRefHandler = _refuse_external
+    try:
+        with path.open("rb") as file:
+            while chunk := file.read(chunk_size):
+                parser.Parse(chunk, False)
+                if shape.root not in (None, "rss"):
+                    break
+            if shape.root in (None, "rss"):
+                parser.Parse(b"", True)
+    except OSError as error:
+        raise ImportFileError(path, None, None, error.strerror or str(error)) from error
+    except expat.ExpatError as error:
+        message = expat.ErrorString(error.code)
+        raise ImportFileError(path, error.lineno, error.offset + 1, message) from error
+    except DefusedXmlException as error:
+        raise ImportFileError(path, None, None, f"refused: {error}") from error
+    if shape.root is None:
+        raise ImportFileError(path, None, None, "empty file")
+    if shape.root != "rss":
+        root = "{" + shape.root if "}" in shape.root else shape.root
+        raise ImportFileError(path, 1, None, f"<{root}> is not a WXR file's <rss>")
+    if not shape.is_wxr:
         raise ImportFileError(
             path, None, None, "not a WordPress export (no wp:wxr_version or wp:base_site_url)"
         )

@@ -6,6 +6,7 @@ articles (scheduled ones as WordPress's ``future``) and never an e-mail or IP ad
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.importers.export import export_wxr
@@ -41,8 +42,11 @@ class Command(BaseCommand):
                     f"no published article with the slug {', '.join(sorted(missing))}"
                 )
         articles = articles.order_by("published_at", "pk")
+        authors = get_user_model().objects.filter(articles__in=articles).distinct().order_by("pk")
         pieces = export_wxr(
-            articles.iterator(chunk_size=100), site_url=site_url or default_site_url()
+            articles.iterator(chunk_size=100),
+            site_url=site_url or default_site_url(),
+            authors=authors.iterator(),
         )
         if output is None:
             for piece in pieces:

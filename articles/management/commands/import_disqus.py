@@ -4,7 +4,8 @@ Each thread becomes an article, matched to one already here by its URL (``source
 created; its posts keep their replies. Deleted posts become the removed placeholder (their replies
 stay), spam is left out, posts of a thread not in the file and threads with no posts are reported
 and skipped. Running it again changes nothing; each thread is written in one transaction, and a
-malformed file stops the run before anything of it is written.
+malformed file stops the run before anything of it is written. The file is read once into a
+spool on disk (``importers.disqus``) and written a thread at a time: memory holds one thread.
 """
 
 from pathlib import Path
@@ -14,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from articles.abuse.addresses import ip_hash
-from articles.importers.disqus import DisqusPost, DisqusThread, read_disqus
+from articles.importers.disqus import DisqusExport, DisqusPost, DisqusThread, read_disqus
 from articles.importers.html import plain_text, text_from_html
 from articles.importers.progress import file_progress
 from articles.importers.writer import (
@@ -80,33 +81,33 @@ class Command(BaseCommand):
                     export = read_disqus(path, progress=progress)
             except ImportFileError as error:
                 raise CommandError(str(error)) from error
-            for thread_id in sorted(set(export.posts) - set(export.threads)):
-                posts = export.posts[thread_id]
-                summary.counts["comments of a missing thread skipped"] += len(posts)
-                summary.notes.append(
-                    f"{path}: {len(posts)} posts of thread {thread_id or '(none)'}, which is not "
-                    "in the file, were skipped"
-                )
-            for thread in export.threads.values():
-                posts = export.posts.get(thread.id, [])
-                if thread.deleted:
-                    summary.counts["deleted threads skipped"] += 1
-                    continue
-                comments = [c for p in posts if (c := _comment(p, thread, summary))]
-                if not comments:
-                    summary.counts["empty threads skipped"] += 1
-                    summary.notes.append(f"{path}: thread {thread.id} ({thread.link}) is empty")
-                    continue
-                data = ArticleData(
-                    ref=f"disqus:{thread.id}",
-                    title=plain_text(thread.title) or thread.link,
-                    source_url=thread.link
-                    if thread.link.startswith(("http://", "https://"))
-                    else "",
-                    published_at=thread.created_at,
-                    comments_open=not thread.closed,
-                    match_source_url=True,
-                )
-                _article, done = write_article(data, comments, dry_run=dry_run)
-                summary.add(done)
+            with export:
+                self._import(path, export, summary, dry_run=dry_run)
         print_summary(self, summary, dry_run=dry_run)
+
+    def _import(self, path: Path, export: DisqusExport, summary: Summary, *, dry_run: bool) -> None:
+        for thread_id, count in export.missing_threads():
+            summary.counts["comments of a missing thread skipped"] += count
+            summary.notes.append(
+                f"{path}: {count} posts of thread {thread_id or '(none)'}, which is not "
+                "in the file, were skipped"
+            )
+        for thread, posts in export.threads():
+            if thread.deleted:
+                summary.counts["deleted threads skipped"] += 1
+                continue
+            comments = [c for p in posts if (c := _comment(p, thread, summary))]
+            if not comments:
+                summary.counts["empty threads skipped"] += 1
+                summary.notes.append(f"{path}: thread {thread.id} ({thread.link}) is empty")
+                continue
+            data = ArticleData(
+                ref=f"disqus:{thread.id}",
+                title=plain_text(thread.title) or thread.link,
+                source_url=thread.link if thread.link.startswith(("http://", "https://")) else "",
+                published_at=thread.created_at,
+                comments_open=not thread.closed,
+                match_source_url=True,
+            )
+            _article, done = write_article(data, comments, dry_run=dry_run)
+            summary.add(done)

@@ -6,14 +6,16 @@ malformed file stops the run with ``FILE:LINE:COLUMN`` before anything of it is 
 again changes nothing; a newer export of the same site updates what changed and adds what is new.
 """
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.importers import wordpress
+from articles.importers.ahead import read_ahead
 from articles.importers.progress import file_progress
-from articles.importers.writer import Summary, write_article
-from articles.importers.wxr import ImportFileError, WxrSite, read_wxr
+from articles.importers.writer import ArticleData, CommentData, Summary, write_article
+from articles.importers.wxr import ImportFileError, WxrPost, WxrSite, check_wxr, read_wxr
 from articles.models import Article
 
 
@@ -54,30 +56,38 @@ class Command(BaseCommand):
 
     def _check(self, path: Path) -> None:
         """Read the whole file without writing: a malformed one raises before anything is."""
-        for _post in read_wxr(path):
-            pass
+        check_wxr(path)
 
     def _import(self, path: Path, summary: Summary, *, dry_run: bool) -> None:
-        site = WxrSite()
         with file_progress(self.stderr, path) as progress:
-            for post in read_wxr(path, site=site, progress=progress):
-                key = wordpress.site_key(site, path)
-                where = f"{path}: post {post.id}"
-                reason = wordpress.skip_reason(post)
+            for post, reason, data, comments, read in read_ahead(_prepared(path, progress)):
+                summary.add(read)
                 if reason is not None:
                     summary.counts[f"skipped: {reason}"] += 1
-                    ref = wordpress.article_ref(key, post)
                     if (
                         post.type in wordpress.ARTICLE_TYPES
                         and post.id
-                        and Article.objects.filter(import_ref=ref).exists()
+                        and Article.objects.filter(import_ref=data.ref).exists()
                     ):
                         # Imported before and no longer public there: no longer public here.
-                        data = wordpress.article_data(post, key, public=False)
                         _article, done = write_article(data, [], dry_run=dry_run)
                         summary.add(done)
                     continue
-                comments = wordpress.comment_data(post, summary, where)
-                data = wordpress.article_data(post, key)
                 _article, done = write_article(data, comments, dry_run=dry_run)
                 summary.add(done)
+
+
+def _prepared(
+    path: Path, progress
+) -> Iterator[tuple[WxrPost, str | None, ArticleData, list[CommentData], Summary]]:
+    """Each post of the file with why it is skipped (or None), its article and comments as they
+    are to be written, and the summary of reading them. No database work: run in a thread."""
+    site = WxrSite()
+    for post in read_wxr(path, site=site, progress=progress):
+        key = wordpress.site_key(site, path)
+        read = Summary()
+        reason = wordpress.skip_reason(post)
+        public = reason is None
+        data = wordpress.article_data(post, key, public=public, site_authors=site.authors)
+        comments = wordpress.comment_data(post, read, f"{path}: post {post.id}") if public else []
+        yield post, reason, data, comments, read

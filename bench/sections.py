@@ -1,0 +1,43 @@
+"""Sections of a results file that one bench writes and another must keep.
+
+``bench.run`` writes ``bench/RESULTS.md`` whole; ``bench.importers`` writes its own section
+(``## Import and export``) into the same file. Each replaces only what is its own: the importer
+its section, ``bench.run`` everything but the sections listed in ``KEPT``.
+"""
+
+import re
+from pathlib import Path
+
+# Sections of RESULTS.md that other benches than bench.run write, by how their headings start.
+KEPT = ("Import and export",)
+
+
+def _split(text: str) -> list[tuple[str, str]]:
+    """The text as (heading, whole section) pairs; the part before the first ``## `` has ""."""
+    parts = re.split(r"(?m)^(?=## )", text)
+    return [
+        (part.split("\n", 1)[0][3:].strip() if part.startswith("## ") else "", part)
+        for part in parts
+    ]
+
+
+def replace(path: Path, heading: str, body: str, *, title: str = "# Benchmark results") -> None:
+    """Write ``## heading`` with ``body`` into the file, in place of the section it had."""
+    text = path.read_text(encoding="utf-8") if path.exists() else f"{title}\n"
+    section = f"## {heading}\n\n{body.strip()}\n"
+    parts = _split(text)
+    if any(name == heading for name, _ in parts):
+        parts = [(name, section if name == heading else part) for name, part in parts]
+    else:
+        parts.append((heading, section))
+    pieces = [part.rstrip("\n") + "\n" for _, part in parts]
+    path.write_text("\n".join(pieces), encoding="utf-8")
+
+
+def kept(path: Path) -> str:
+    """The sections of the file (if any) that another bench wrote, to go on the end of a new
+    text that replaces the file."""
+    if not path.exists():
+        return ""
+    parts = _split(path.read_text(encoding="utf-8"))
+    return "".join("\n" + part.rstrip("\n") + "\n" for name, part in parts if name.startswith(KEPT))
