@@ -24,6 +24,8 @@ from articles.abuse import limits
 from articles.models import Comment
 from articles.posters import Poster
 from articles.posting import Refused
+from articles.sql import locks
+from articles.sql.locks import retrying
 
 from .models import COUNT_FIELDS, Reaction, ReactionKind
 from .scores import wilson_lower_bound
@@ -155,10 +157,26 @@ def _refuse_crowded_address(comment_id: int, poster: Poster) -> None:
         )
 
 
+@retrying
 def reactions_withdraw_all(*, user) -> int:
     """Take back every reaction of an account that is being deleted, as if it had withdrawn each:
-    the comments' counts and scores lose them. Return how many there were."""
+    the comments' counts and scores lose them. Return how many there were.
+
+    It changes many comment rows, so it holds their trees' locks first: a reply (which shifts a
+    tree's rows under its lock) cannot then interleave with it and deadlock. It runs inside the
+    account's deletion, after other tree locks may have been taken: it never waits for one
+    (LockConflict: the deletion starts again).
+    """
     with transaction.atomic():
+        held: set[int] = set()
+        while (
+            wanted := set(
+                Comment.objects.filter(reactions__user=user).values_list("tree_id", flat=True)
+            )
+            - held
+        ):
+            locks.lock_trees(wanted, wait=False)  # a comment moved meanwhile is followed
+            held |= wanted
         taken = list(
             Reaction.objects.filter(user=user)
             .order_by("comment_id")  # rows locked in one order, as every other writer may
