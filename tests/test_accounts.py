@@ -355,18 +355,31 @@ def test_an_expired_email_change_link_is_refused(taro, monkeypatch, settings):
     assert taro.email == "taro@example.com"
 
 
-def test_email_change_needs_the_password_and_a_free_address(
-    taro_client, taro, mailoutbox, sending_mail
-):
-    User.objects.create_user("jiro", email="jiro@example.com")
+def test_email_change_needs_the_password(taro_client, taro, mailoutbox, sending_mail):
     with sending_mail():
         response = ask_for_new_address(taro_client, "new@example.com", password="wrong")
     assert response.status_code == 200
     assert 'value="new@example.com"' in response.text
-    with sending_mail():
-        response = ask_for_new_address(taro_client, "JIRO@example.com")
-    assert "このメールアドレスは別のアカウントで使われています" in response.text
     assert mailoutbox == []
+
+
+def test_email_change_never_tells_whether_an_address_has_an_account(
+    taro_client, taro, mailoutbox, sending_mail
+):
+    jiro = User.objects.create_user("jiro", email="jiro@example.com")
+    with sending_mail():
+        taken = ask_for_new_address(taro_client, "JIRO@example.com")
+    with sending_mail():
+        free = ask_for_new_address(taro_client, "free@example.com")
+    assert (taken.status_code, taken["Location"]) == (free.status_code, free["Location"])
+    # The mailbox's owner, following the link, is told; nothing changes.
+    (to_jiro,) = (mail for mail in mailoutbox if mail.to == ["JIRO@example.com"])
+    response = Client().post(link_in(to_jiro), HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 400
+    assert "このメールアドレスは別のアカウントで使われています" in response.text
+    taro.refresh_from_db()
+    jiro.refresh_from_db()
+    assert (taro.email, jiro.email) == ("taro@example.com", "jiro@example.com")
 
 
 def test_an_address_taken_before_the_link_is_followed_is_refused(
