@@ -17,7 +17,7 @@ from forum.mail import enqueue_mail
 
 EMAIL_HELP = _(
     "Optional. Needed for e-mail notifications and to reset a forgotten password; "
-    "never shown to anyone."
+    "never shown to anyone. We send it a link: it becomes your address when you follow it."
 )
 
 

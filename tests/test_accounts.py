@@ -84,6 +84,7 @@ def test_the_sign_up_form_says_what_the_address_is_for(client, db):
     assert 'type="email"' in page
     assert "パスワードの再設定" in page
     assert "メール通知" in page
+    assert "リンクを送ります" in page  # the address is the account's once it is confirmed
 
 
 def test_sign_up_never_tells_whether_an_address_has_an_account(taro, mailoutbox, sending_mail):
