@@ -284,6 +284,19 @@ def test_password_reset_mails_to_one_address_are_limited_and_say_the_same(
     assert [mail["to"] for mail in sent] == ["taro@example.com"] * 2 + ["jiro@example.com"]
 
 
+def test_account_mail_limits_hold_in_redis_as_in_the_database(taro, monkeypatch, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.FORUM_RATE_LIMIT_STORE = "cache"
+    settings.FORUM_ACCOUNT_MAIL_RECIPIENT_LIMIT = (1, 3600)
+    sent = []
+    monkeypatch.setattr("accounts.forms.enqueue_mail", lambda **mail: sent.append(mail))
+    for n in range(3):
+        reset_password(reader(f"203.0.113.{90 + n}"), "taro@example.com")
+    assert len(sent) == 1
+
+
 def test_password_reset_asked_from_one_client_is_limited_whatever_the_address(
     taro, monkeypatch, settings
 ):
