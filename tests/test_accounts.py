@@ -486,6 +486,9 @@ def test_a_staff_account_without_public_comments_has_no_profile(client, moderato
     assert client.get("/users/moderator/").status_code == 404
     admin = User.objects.create_superuser("root-admin", password=PASSWORD)
     assert client.get(f"/users/{admin.username}/").status_code == 404
+    # The account itself still finds its page from its settings.
+    client.force_login(moderator)
+    assert client.get("/users/moderator/").status_code == 200
 
 
 def test_a_staff_account_that_posted_shows_its_profile(client, moderator, article):
