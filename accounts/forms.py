@@ -1,7 +1,12 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    UserCreationForm,
+)
 from django.core.exceptions import ValidationError
 from django.template import loader
 from django.utils.translation import gettext
@@ -12,7 +17,7 @@ from forum.mail import enqueue_mail
 
 EMAIL_HELP = _(
     "Optional. Needed for e-mail notifications and to reset a forgotten password; "
-    "never shown to anyone."
+    "never shown to anyone. We send it a link: it becomes your address when you follow it."
 )
 
 
@@ -41,7 +46,9 @@ class SignupForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
-        fields = ("username", "email")
+        # Not the address: it becomes the account's only once a link sent to it is followed, so
+        # that sign-up never tells anyone whether an address already has an account.
+        fields = ("username",)
 
     def clean_username(self) -> str:
         username = super().clean_username()
@@ -53,9 +60,7 @@ class SignupForm(UserCreationForm):
         return username
 
     def clean_email(self) -> str:
-        email = get_user_model().objects.normalize_email(self.cleaned_data["email"])
-        validate_email_free(email)
-        return email
+        return get_user_model().objects.normalize_email(self.cleaned_data["email"])
 
 
 class LoginLimitMixin:
@@ -81,7 +86,15 @@ class LimitedAdminAuthenticationForm(LoginLimitMixin, AdminAuthenticationForm):
 
 
 class MailingPasswordResetForm(PasswordResetForm):
-    """Django's password reset, its mail sent through the forum's mail queue."""
+    """Django's password reset, its mail sent through the forum's mail queue, within the limits
+    of account mails (``limits.account_mail_allowed``)."""
+
+    def save(self, *args, request=None, **kwargs) -> None:
+        ip_hash = addresses.request_ip_hash(request) if request is not None else None
+        # Over a limit nothing is sent, and the reader is told the same as ever: the answer must
+        # not say whether the address has an account, nor whether a limit was hit.
+        if limits.account_mail_allowed(ip_hash=ip_hash, email=self.cleaned_data["email"]):
+            super().save(*args, request=request, **kwargs)
 
     def send_mail(
         self,
@@ -113,18 +126,36 @@ class PasswordCheckMixin:
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        ip_hash = addresses.request_ip_hash(self.request)
-        if limits.login_blocked(ip_hash):
-            raise ValidationError(
-                gettext("Too many failed log-ins from your address. Try again in 15 minutes."),
-                code="too_many_logins",
-            )
-        if not self.user.check_password(password):
-            limits.login_failed(ip_hash)
-            raise ValidationError(
-                gettext("Your password was entered incorrectly."), code="password_incorrect"
-            )
+        check_current_password(request=self.request, user=self.user, password=password)
         return password
+
+
+class LimitedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, its old password checked like ``PasswordCheckMixin``'s."""
+
+    def __init__(self, user, *args, request, **kwargs) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        password = self.cleaned_data["old_password"]
+        check_current_password(request=self.request, user=self.user, password=password)
+        return password
+
+
+def check_current_password(*, request, user, password: str) -> None:
+    """Raise ValidationError unless ``password`` is the account's and its address may still try."""
+    ip_hash = addresses.request_ip_hash(request)
+    if limits.login_blocked(ip_hash):
+        raise ValidationError(
+            gettext("Too many failed log-ins from your address. Try again in 15 minutes."),
+            code="too_many_logins",
+        )
+    if not user.check_password(password):
+        limits.login_failed(ip_hash)
+        raise ValidationError(
+            gettext("Your password was entered incorrectly."), code="password_incorrect"
+        )
 
 
 class EmailChangeForm(PasswordCheckMixin, forms.Form):
@@ -150,7 +181,8 @@ class EmailChangeForm(PasswordCheckMixin, forms.Form):
         email = get_user_model().objects.normalize_email(self.cleaned_data["email"])
         if email.lower() == self.user.email.lower():
             raise ValidationError(gettext("This is already your address."), code="email_unchanged")
-        validate_email_free(email, besides=self.user)
+        # Whether another account has it is checked when the link is followed, by the mailbox's
+        # owner: said here, any account could ask the form about every address.
         return email
 
 

@@ -329,6 +329,18 @@ FORUM_RATE_LIMITS = {
 }
 # Searches per client address in a minute (each costs index reads over every comment).
 FORUM_SEARCH_LIMIT = (int(os.environ.get("FORUM_SEARCH_LIMIT", "30")), 60)
+# Sign-ups per client address in an hour.
+FORUM_SIGNUP_LIMIT = (int(os.environ.get("FORUM_SIGNUP_LIMIT", "5")), 3600)
+# Account mails (password reset, address confirmation) asked for in an hour: per client address,
+# and per recipient address (over either, nothing is sent).
+FORUM_ACCOUNT_MAIL_CLIENT_LIMIT = (
+    int(os.environ.get("FORUM_ACCOUNT_MAIL_CLIENT_LIMIT", "10")),
+    3600,
+)
+FORUM_ACCOUNT_MAIL_RECIPIENT_LIMIT = (
+    int(os.environ.get("FORUM_ACCOUNT_MAIL_RECIPIENT_LIMIT", "3")),
+    3600,
+)
 # Reactions (agree, insightful, disagree) are taps, not posts: limits of their own.
 FORUM_REACTION_RATE_LIMITS = {
     "reaction_burst": (int(os.environ.get("FORUM_REACTION_BURST_LIMIT", "20")), 30),

@@ -68,8 +68,14 @@ def test_sign_up_and_log_in(client, db):
     assert User.objects.get().email == ""
 
 
-def test_sign_up_with_an_email_address(client, db):
-    assert signup(client, "hanako", "Hanako@Example.COM").status_code == 302
+def test_sign_up_with_an_email_address_confirmed_by_a_link(client, db, mailoutbox, sending_mail):
+    with sending_mail():
+        response = signup(client, "hanako", "Hanako@Example.COM", follow=True)
+    assert "Hanako@example.com にリンクを送りました" in response.text
+    assert User.objects.get().email == ""  # not until the link is followed
+    (mail,) = mailoutbox
+    assert mail.to == ["Hanako@example.com"]
+    assert client.post(link_in(mail)).status_code == 302
     assert User.objects.get().email == "Hanako@example.com"
 
 
@@ -78,14 +84,51 @@ def test_the_sign_up_form_says_what_the_address_is_for(client, db):
     assert 'type="email"' in page
     assert "パスワードの再設定" in page
     assert "メール通知" in page
+    assert "リンクを送ります" in page  # the address is the account's once it is confirmed
 
 
-def test_an_address_belongs_to_one_account_whatever_its_case(client, taro):
-    response = signup(client, "jiro", "TARO@example.com")
-    assert response.status_code == 200
+def test_sign_up_never_tells_whether_an_address_has_an_account(taro, mailoutbox, sending_mail):
+    answers = []
+    for username, email in (("jiro", "TARO@example.com"), ("saburo", "free@example.com")):
+        client = reader()
+        with sending_mail():
+            response = signup(client, username, email, follow=True)
+        (said,) = re.findall(r'<ul class="messages".*?</ul>', response.text, re.S)
+        answers.append((response.redirect_chain, said.replace(email, "ADDRESS")))
+    assert answers[0] == answers[1]
+    assert "ADDRESS にリンクを送りました" in answers[0][1]
+    assert User.objects.get(username="jiro").email == ""
+    # Only the owner of the mailbox, following the link, learns that the address is taken.
+    taken = next(mail for mail in mailoutbox if mail.to == ["TARO@example.com"])
+    response = Client().post(link_in(taken), HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 400
     assert "このメールアドレスは別のアカウントで使われています" in response.text
-    assert 'value="jiro"' in response.text  # what the reader typed is kept
-    assert not User.objects.filter(username="jiro").exists()
+    assert User.objects.get(username="jiro").email == ""
+
+
+def test_an_address_belongs_to_one_account_whatever_its_case(taro):
+    jiro = User.objects.create_user("jiro", password=PASSWORD)
+    token = email_change_token(user=jiro, email="TARO@example.com")
+    assert Client().post(f"/accounts/email/confirm/{token}/").status_code == 400
+    jiro.refresh_from_db()
+    assert jiro.email == ""
+
+
+def test_sign_ups_from_one_address_are_limited(settings, db):
+    settings.FORUM_SIGNUP_LIMIT = (2, 3600)
+    client = reader("203.0.113.40")
+    assert signup(client, "one").status_code == 302
+    client.post("/accounts/logout/")
+    assert signup(client, "two").status_code == 302
+    client.post("/accounts/logout/")
+    response = signup(client, "three", "three@example.com")
+    assert response.status_code == 429
+    assert "登録が多すぎます" in response.text
+    assert 'value="three"' in response.text  # what the reader typed is kept
+    assert 'value="three@example.com"' in response.text
+    assert not User.objects.filter(username="three").exists()
+    # Another address may still sign up.
+    assert signup(reader("203.0.113.41"), "three").status_code == 302
 
 
 def test_signup_never_redirects_off_site(client, db):
@@ -194,6 +237,82 @@ def test_change_password_refuses_a_wrong_old_password(taro_client, taro):
     assert Client().login(username="taro", password=PASSWORD)
 
 
+def test_password_guesses_on_the_password_change_form_are_limited_like_log_ins(taro_client, taro):
+    for number in range(12):
+        response = taro_client.post(
+            "/accounts/password/",
+            {
+                "old_password": f"wrong-{number}",
+                "new_password1": NEW_PASSWORD,
+                "new_password2": NEW_PASSWORD,
+            },
+        )
+        assert response.status_code == 200
+    response = taro_client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="ja",
+    )
+    assert response.status_code == 200
+    assert "ログインの失敗が多すぎます" in response.text
+    assert Client().login(username="taro", password=PASSWORD)
+    # Guesses there count for the other forms too.
+    assert (
+        "ログインの失敗が多すぎます"
+        in reader().post("/accounts/login/", {"username": "taro", "password": PASSWORD}).text
+    )
+
+
+def reset_password(client: Client, email: str):
+    return client.post("/accounts/password/reset/", {"email": email}, HTTP_ACCEPT_LANGUAGE="ja")
+
+
+def test_password_reset_mails_to_one_address_are_limited_and_say_the_same(
+    taro, monkeypatch, settings
+):
+    settings.FORUM_ACCOUNT_MAIL_RECIPIENT_LIMIT = (2, 3600)
+    sent = []
+    monkeypatch.setattr("accounts.forms.enqueue_mail", lambda **mail: sent.append(mail))
+    answers = [reset_password(reader(f"203.0.113.{n}"), "taro@example.com") for n in range(4)]
+    assert len(sent) == 2
+    assert {(a.status_code, a["Location"]) for a in answers} == {
+        (302, "/accounts/password/reset/sent/")
+    }
+    # Another address is counted apart.
+    User.objects.create_user("jiro", email="jiro@example.com", password=PASSWORD)
+    reset_password(reader(), "jiro@example.com")
+    assert [mail["to"] for mail in sent] == ["taro@example.com"] * 2 + ["jiro@example.com"]
+
+
+def test_account_mail_limits_hold_in_redis_as_in_the_database(taro, monkeypatch, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.FORUM_RATE_LIMIT_STORE = "cache"
+    settings.FORUM_ACCOUNT_MAIL_RECIPIENT_LIMIT = (1, 3600)
+    sent = []
+    monkeypatch.setattr("accounts.forms.enqueue_mail", lambda **mail: sent.append(mail))
+    for n in range(3):
+        reset_password(reader(f"203.0.113.{90 + n}"), "taro@example.com")
+    assert len(sent) == 1
+
+
+def test_password_reset_asked_from_one_client_is_limited_whatever_the_address(
+    taro, monkeypatch, settings
+):
+    settings.FORUM_ACCOUNT_MAIL_CLIENT_LIMIT = (3, 3600)
+    sent = []
+    monkeypatch.setattr("accounts.forms.enqueue_mail", lambda **mail: sent.append(mail))
+    client = reader("203.0.113.50")
+    for n in range(3):
+        reset_password(client, f"nobody{n}@example.com")  # unknown addresses count too
+    response = reset_password(client, "taro@example.com")
+    assert response["Location"] == "/accounts/password/reset/sent/"
+    assert sent == []
+    reset_password(reader("203.0.113.51"), "taro@example.com")
+    assert len(sent) == 1
+
+
 # E-mail address -------------------------------------------------------------------------------
 
 
@@ -250,18 +369,31 @@ def test_an_expired_email_change_link_is_refused(taro, monkeypatch, settings):
     assert taro.email == "taro@example.com"
 
 
-def test_email_change_needs_the_password_and_a_free_address(
-    taro_client, taro, mailoutbox, sending_mail
-):
-    User.objects.create_user("jiro", email="jiro@example.com")
+def test_email_change_needs_the_password(taro_client, taro, mailoutbox, sending_mail):
     with sending_mail():
         response = ask_for_new_address(taro_client, "new@example.com", password="wrong")
     assert response.status_code == 200
     assert 'value="new@example.com"' in response.text
-    with sending_mail():
-        response = ask_for_new_address(taro_client, "JIRO@example.com")
-    assert "このメールアドレスは別のアカウントで使われています" in response.text
     assert mailoutbox == []
+
+
+def test_email_change_never_tells_whether_an_address_has_an_account(
+    taro_client, taro, mailoutbox, sending_mail
+):
+    jiro = User.objects.create_user("jiro", email="jiro@example.com")
+    with sending_mail():
+        taken = ask_for_new_address(taro_client, "JIRO@example.com")
+    with sending_mail():
+        free = ask_for_new_address(taro_client, "free@example.com")
+    assert (taken.status_code, taken["Location"]) == (free.status_code, free["Location"])
+    # The mailbox's owner, following the link, is told; nothing changes.
+    (to_jiro,) = (mail for mail in mailoutbox if mail.to == ["JIRO@example.com"])
+    response = Client().post(link_in(to_jiro), HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 400
+    assert "このメールアドレスは別のアカウントで使われています" in response.text
+    taro.refresh_from_db()
+    jiro.refresh_from_db()
+    assert (taro.email, jiro.email) == ("taro@example.com", "jiro@example.com")
 
 
 def test_an_address_taken_before_the_link_is_followed_is_refused(
@@ -274,6 +406,43 @@ def test_an_address_taken_before_the_link_is_followed_is_refused(
     assert response.status_code == 400
     taro.refresh_from_db()
     assert taro.email == "taro@example.com"
+
+
+def test_email_change_mails_are_limited_with_a_clear_message(taro, monkeypatch, settings):
+    settings.FORUM_ACCOUNT_MAIL_CLIENT_LIMIT = (2, 3600)
+    sent = []
+    monkeypatch.setattr("accounts.email_change.enqueue_mail", lambda **mail: sent.append(mail))
+    client = reader("203.0.113.60")
+    client.force_login(taro)
+    for n in range(2):
+        assert ask_for_new_address(client, f"new{n}@example.com").status_code == 302
+    response = ask_for_new_address(client, "new9@example.com")
+    assert response.status_code == 429
+    assert "確認メールの依頼が多すぎます" in response.text
+    assert 'value="new9@example.com"' in response.text
+    assert [mail["to"] for mail in sent] == ["new0@example.com", "new1@example.com"]
+
+
+def test_email_change_mails_to_one_address_are_limited(taro, monkeypatch, settings):
+    settings.FORUM_ACCOUNT_MAIL_RECIPIENT_LIMIT = (1, 3600)
+    sent = []
+    monkeypatch.setattr("accounts.email_change.enqueue_mail", lambda **mail: sent.append(mail))
+    for n in range(2):
+        client = reader(f"203.0.113.{70 + n}")
+        client.force_login(taro)
+        response = ask_for_new_address(client, "NEW@example.com")
+    assert response.status_code == 429
+    assert len(sent) == 1
+
+
+def test_rate_counts_hold_no_email_address(taro, settings):
+    from articles.models import RateCounter
+
+    settings.FORUM_RATE_LIMIT_STORE = "database"
+    reset_password(reader(), "taro@example.com")
+    keys = list(RateCounter.objects.values_list("key", flat=True))
+    assert keys
+    assert not any("example.com" in key for key in keys)
 
 
 # Profile pages --------------------------------------------------------------------------------
@@ -308,6 +477,25 @@ def test_a_profile_is_paginated_newest_first(client, taro, article):
     assert "コメント04" in second
     assert "コメント00" in second
     assert "コメント05" not in second
+
+
+def test_a_staff_account_without_public_comments_has_no_profile(client, moderator, article):
+    assert client.get("/users/moderator/").status_code == 404
+    hidden = comment_by(moderator, article, "非表示")
+    services.comment_set_status(comment=hidden, status=Comment.Status.HIDDEN, moderator=moderator)
+    assert client.get("/users/moderator/").status_code == 404
+    admin = User.objects.create_superuser("root-admin", password=PASSWORD)
+    assert client.get(f"/users/{admin.username}/").status_code == 404
+    # The account itself still finds its page from its settings.
+    client.force_login(moderator)
+    assert client.get("/users/moderator/").status_code == 200
+
+
+def test_a_staff_account_that_posted_shows_its_profile(client, moderator, article):
+    comment_by(moderator, article, "お知らせです")
+    response = client.get("/users/moderator/")
+    assert response.status_code == 200
+    assert "お知らせです" in response.text
 
 
 def test_a_profile_with_a_japanese_name(client, article):

@@ -1,4 +1,5 @@
-"""Rate limits: how many posts, reports, reactions and failed log-ins a reader may send in a while.
+"""Rate limits: how many posts, reports, reactions, failed log-ins, sign-ups and account mails a
+reader may send in a while.
 
 Counts live where every app server process shares them: in Redis when the site has it, else in
 the database (``settings.FORUM_RATE_LIMIT_STORE``). ``store()`` chooses between the two; the rest
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from ..models import Ban, RateCounter
 from ..sql.bans import send_ban_query
@@ -205,3 +207,31 @@ def login_failed(ip_hash: str) -> None:
 def login_blocked(ip_hash: str) -> bool:
     """Whether this address has failed to log in too often lately."""
     return store().so_far(f"ip:{ip_hash}", LOGIN_LIMIT) >= LOGIN_LIMIT.count
+
+
+def _limit(name: str, setting: tuple[int, int]) -> Limit:
+    count, seconds = setting
+    return Limit(name, count, seconds)
+
+
+def signup_allowed(ip_hash: str) -> bool:
+    """Count a sign-up from this address; False once it goes over ``FORUM_SIGNUP_LIMIT``."""
+    return within_limit(f"ip:{ip_hash}", _limit("signup", settings.FORUM_SIGNUP_LIMIT))
+
+
+def account_mail_allowed(*, ip_hash: str | None, email: str) -> bool:
+    """Count an account mail (password reset, address confirmation) asked from this address and
+    sent to ``email``; False once either goes over its limit (nothing should be sent then).
+
+    The recipient is counted by a keyed hash of the address, so the counts (in the database
+    without Redis) hold no e-mail address; the limit per recipient keeps a stranger from
+    flooding someone's inbox from many client addresses.
+    """
+    recipient = salted_hmac("articles.account_mail", email.strip().lower()).hexdigest()
+    counted = [
+        (f"to:{recipient}", _limit("account_mail_to", settings.FORUM_ACCOUNT_MAIL_RECIPIENT_LIMIT))
+    ]
+    if ip_hash is not None:
+        limit = _limit("account_mail_from", settings.FORUM_ACCOUNT_MAIL_CLIENT_LIMIT)
+        counted.append((f"ip:{ip_hash}", limit))
+    return within_limits(counted)
