@@ -377,7 +377,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         viewer=viewer,
         known_numbers={a.pk: a.number for a in ancestors},
         daily_ids=daily_ids,
-        starter_id=ancestors[0].daily_id if ancestors else "",
+        starter_id=ancestors[0].daily_id if ancestors and viewer.shows_text(ancestors[0]) else "",
     )
     shown = [*ancestors, *subtree]
     with_reactions = functools.partial(

@@ -77,9 +77,12 @@ def arrivals(request: HttpRequest, article: Watched, *, after: int, max_depth: i
         .filter(article_id=article.pk, number__gt=after)
         .annotate(
             parent_number=F("parent__number"),
-            # Whose thread it is: its first poster's ID marks their replies (スレ主).
+            # Whose thread it is: its first poster's ID marks their replies (スレ主), while
+            # readers see that first comment (a removed or deleted one shows no ID to match).
             starter_id=Subquery(
-                Comment.objects.filter(tree_id=OuterRef("tree_id"), level=0).values("daily_id")[:1]
+                Comment.objects.filter(
+                    tree_id=OuterRef("tree_id"), level=0, status=Comment.Status.PUBLISHED
+                ).values("daily_id")[:1]
             ),
         )
         .order_by("number")[: BATCH + 1]
