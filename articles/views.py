@@ -175,6 +175,7 @@ def _article_page(
         "article": article,
         "article_html": article_html(article),
         "comments_html": comments_html,
+        "reaction_form": reaction_buttons.form_html(request) if article.comments_open else "",
         "new": _new_number(request),
         "linked_data": linked_data.article_posting(
             request, article, comments=items.items(threads), comment_count=comment_count
