@@ -196,6 +196,10 @@ class Article(models.Model):
     # The highest comment number handed out; each new comment takes the next one, so numbers are
     # unique and in posting order (a post that fails after taking its number leaves a gap).
     last_comment_number = models.PositiveIntegerField(default=0, editable=False)
+    # Raised, in the same transaction, whenever a comment already numbered becomes public or stops
+    # being so (approved, hidden, removed, deleted, moved): open pages poll for what changed since
+    # the value they hold (live.arrivals), which the comment numbers alone cannot tell.
+    publicity_seq = models.PositiveBigIntegerField(default=0, editable=False)
     # Set on articles loaded by import_seeds: the seed's file name without its extension.
     import_ref = models.CharField(
         _("import reference"), max_length=200, unique=True, null=True, blank=True, editable=False
@@ -468,6 +472,9 @@ class Comment(MPTTModel):
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True, editable=False)
     # Posted from a staff account: shown with a badge, as staff names are reserved for them.
     by_staff = models.BooleanField(_("by staff"), default=False, editable=False)
+    # The article's publicity_seq when this comment (or one above it) last became public after
+    # it was posted; 0 while it has not.
+    public_since_seq = models.PositiveBigIntegerField(default=0, editable=False)
     # A keyed hash of the random id kept in the poster's browser: how an anonymous author is
     # recognised (to edit or delete for a while) without storing anything that identifies them.
     poster_key = models.CharField(_("poster key"), max_length=64, blank=True, editable=False)
@@ -560,6 +567,12 @@ class Comment(MPTTModel):
                 fields=("created_at",),
                 condition=models.Q(status="pending"),
                 name="comment_pending_idx",
+            ),
+            # Comments made public after they were posted, for the live polls: few rows.
+            models.Index(
+                fields=("article", "public_since_seq"),
+                condition=models.Q(public_since_seq__gt=0),
+                name="comment_public_since_idx",
             ),
         ]
         constraints = [

@@ -143,6 +143,24 @@ def _bump_threads_answered(article_id: int, numbers: Iterable[int], *, besides: 
     transaction.on_commit(bump, robust=True)
 
 
+def _publicity_changed(comment: Comment, *, public_below: bool) -> None:
+    """Raise the article's ``publicity_seq``: what readers see of comments already numbered
+    changed, which open pages learn from their next poll (``live.arrivals``). With
+    ``public_below``, the comment and its replies are stamped with the new value, so that the
+    poll sends those that are now public (approved, or no longer under a held comment).
+
+    In the writer's transaction, under its tree lock: a poll sees the new value and the change
+    together, or neither.
+    """
+    articles = Article.objects.filter(pk=comment.article_id)
+    articles.update(publicity_seq=F("publicity_seq") + 1)
+    if public_below:
+        seq = articles.values_list("publicity_seq", flat=True).get()
+        Comment.objects.filter(
+            tree_id=comment.tree_id, lft__gte=comment.lft, lft__lte=comment.rght
+        ).update(public_since_seq=seq)
+
+
 def _render(comment: Comment) -> None:
     comment.body_html = render_stored_body(
         comment.body, article_url=comment.article.get_absolute_url(), number=comment.number
@@ -404,6 +422,8 @@ def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
         old_tree = comment.tree_id
         Comment.objects.move_node(comment, parent, "last-child")
         _bump_threads([old_tree, comment.tree_id])
+        # Out from under a held comment, or in under one: readers may see it now, or no longer.
+        _publicity_changed(comment, public_below=True)
     return comment
 
 
@@ -438,6 +458,7 @@ def comment_edit(
         if status is not None and status != comment.status:
             comment.status = status
             fields.append("status")
+            _publicity_changed(comment, public_below=status != Comment.Status.PENDING)
         comment.body, comment.author_name = body, author_name
         _render(comment)
         comment.save(update_fields=fields)
@@ -468,6 +489,7 @@ def comment_delete(*, comment: Comment) -> int:
         # The whole subtree in one statement: Django's cascade would go one level per call and
         # overflow the stack on a long reply chain (what django-mptt's delete() does).
         subtree.delete()
+        _publicity_changed(comment, public_below=False)
         if comment.parent_id is not None:
             Comment._tree_manager._close_gap(width, comment.rght, comment.tree_id)
             _bump_threads([comment.tree_id])
@@ -486,12 +508,15 @@ def comment_set_status(
     with transaction.atomic():
         comment = _lock_comment(comment.pk)
         publishes = status == Comment.Status.PUBLISHED and not comment.is_published
+        changed = status != comment.status
         comment.status = status
         comment.moderated_at = timezone.now()
         comment.moderated_by = moderator
         comment.moderation_reason = reason
         comment.save(update_fields=["status", "moderated_at", "moderated_by", "moderation_reason"])
         _bump_threads([comment.tree_id])
+        if changed:
+            _publicity_changed(comment, public_below=status != Comment.Status.PENDING)
         if publishes:
             comment_published.send(sender=Comment, comment=comment, new=False)
     return comment

@@ -175,6 +175,7 @@ def _article_page(
         "article": article,
         "article_html": article_html(article),
         "comments_html": comments_html,
+        "reaction_form": reaction_buttons.form_html(request) if article.comments_open else "",
         "new": _new_number(request),
         "linked_data": linked_data.article_posting(
             request, article, comments=items.items(threads), comment_count=comment_count
@@ -377,7 +378,7 @@ def comment_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         viewer=viewer,
         known_numbers={a.pk: a.number for a in ancestors},
         daily_ids=daily_ids,
-        starter_id=ancestors[0].daily_id if ancestors else "",
+        starter_id=ancestors[0].daily_id if ancestors and viewer.shows_text(ancestors[0]) else "",
     )
     shown = [*ancestors, *subtree]
     with_reactions = functools.partial(

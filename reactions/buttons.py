@@ -99,13 +99,14 @@ def fill_threads(
 ) -> SafeString:
     """``fill`` for an article page's threads ((tree_id, version) pairs): the counts of threads
     rendered afresh come with the comments read for them (``loaded``, by thread), those of
-    threads served from the cache from one query."""
+    threads served from the cache from one query. The page carries the form itself
+    (``form_html``): comments that arrive live need it even where no thread had buttons."""
     tree_ids = [tree_id for tree_id, _ in threads]
     counts = comment_counts(c for comments in loaded.values() for c in comments)
     cached = [tree_id for tree_id in tree_ids if tree_id not in loaded]
     counts.update(thread_counts(article, cached, max_depth=max_depth))
     mine = threads_own(request, article, tree_ids)
-    return fill(request, html, article=article, counts=counts, mine=mine)
+    return fill(request, html, article=article, counts=counts, mine=mine, with_form=False)
 
 
 def fill(

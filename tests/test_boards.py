@@ -230,6 +230,26 @@ def test_the_thread_starter_is_marked_in_their_own_thread(article, at):
     assert starter_marked(reader("203.0.113.50").get(f"{url}c/2/").text, 3)
 
 
+@pytest.mark.parametrize("status", [Comment.Status.REMOVED, Comment.Status.DELETED])
+def test_a_first_comment_readers_cannot_see_marks_nobody(article, status):
+    taro, hanako = reader("198.51.100.7"), reader("198.51.100.8")
+    post_as(taro, article, "スレを立てた")  # 1
+    post_as(hanako, article, "返信", parent=1)  # 2
+    post_as(taro, article, "スレ主の返信", parent=2)  # 3
+    url = article.get_absolute_url()
+    assert starter_marked(reader("203.0.113.50").get(url).text, 3)  # and the thread is cached
+    first = Comment.objects.get(article=article, number=1)
+    services.comment_set_status(comment=first, status=status, moderator=None)
+    # Its tombstone shows no ID, so nothing on the page may tie #3 to whoever wrote it.
+    page = reader("203.0.113.50").get(url).text
+    assert first.daily_id not in page.split('id="c2"', 1)[0]
+    assert not starter_marked(page, 3)
+    assert not starter_marked(reader("203.0.113.50").get(f"{url}c/2/").text, 3)
+    arrived = reader().get(f"{url}new-comments/?after=2").json()["comments"]
+    assert [c["number"] for c in arrived] == [3]
+    assert "starter-mark" not in arrived[0]["html"]
+
+
 def test_no_starter_mark_where_ids_are_off(article, settings):
     taro, hanako = reader("198.51.100.7"), reader("198.51.100.8")
     post_as(taro, article, "スレを立てた")

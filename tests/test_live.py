@@ -136,6 +136,75 @@ def test_a_held_comment_moves_the_counter_but_sends_nothing(live_client, thread)
     assert numbers(poll(live_client, thread, 5)) == [6]
 
 
+def since_of_page(client, article: Article) -> int:
+    """The article's publicity_seq as the page hands it to the script."""
+    page = client.get(article.get_absolute_url()).content.decode()
+    return int(re.search(r'<div class="live-bar"[^>]* data-since="(\d+)"', page).group(1))
+
+
+def test_a_held_comment_approved_after_the_page_loaded_is_sent(live_client, thread, moderator):
+    since = since_of_page(live_client, thread)  # the page shows #1-#5
+    held = services.comment_create(article=thread, parent=None, body="承認待ちのコメント")  # 6
+    services.comment_set_status(comment=held, status=Comment.Status.PENDING, moderator=None)
+    services.comment_create(article=thread, parent=None, body="後から来た")  # 7
+    first = poll(live_client, thread, 5, since=str(since)).json()
+    assert [c["number"] for c in first["comments"]] == [7]
+    assert first["through"] == 7
+    after, since = first["through"], first["seq"]
+    etag = poll(live_client, thread, after, since=str(since))["ETag"]
+    assert poll(live_client, thread, after, etag, since=str(since)).status_code == 304
+
+    services.comment_set_status(comment=held, status=Comment.Status.PUBLISHED, moderator=moderator)
+    # Nothing was posted: the approval alone changes the answer, and #6 comes though below 7.
+    response = poll(live_client, thread, after, etag, since=str(since))
+    assert response.status_code == 200
+    answer = response.json()
+    assert numbers(response) == [6]
+    assert answer["through"] == 7
+    assert page_item(live_client, thread, 6) in answer["comments"][0]["html"]
+    # Once the page has it, it is not sent again.
+    assert numbers(poll(live_client, thread, 7, since=str(answer["seq"]))) == []
+
+
+def test_approving_a_held_comment_sends_the_replies_under_it_too(live_client, article, post):
+    post(article, "最初")  # 1
+    held = post(article, "承認待ち")  # 2
+    post(article, "その返信", parent=held)  # 3
+    services.comment_set_status(comment=held, status=Comment.Status.PENDING, moderator=None)
+    since = since_of_page(live_client, article)  # #3 is under a held comment: not there
+    post(article, "別のスレ")  # 4
+    assert numbers(poll(live_client, article, 3, since=str(since))) == [4]
+    services.comment_set_status(comment=held, status=Comment.Status.PUBLISHED, moderator=None)
+    assert numbers(poll(live_client, article, 4, since=str(since))) == [2, 3]
+
+
+def test_hiding_a_comment_changes_the_answer_and_showing_it_again_sends_it(
+    live_client, thread, moderator
+):
+    since = since_of_page(live_client, thread)
+    third = Comment.objects.get(article=thread, number=3)
+    etag = poll(live_client, thread, 5, since=str(since))["ETag"]
+    services.comment_set_status(comment=third, status=Comment.Status.HIDDEN, moderator=moderator)
+    hidden = poll(live_client, thread, 5, etag, since=str(since))
+    assert hidden.status_code == 200  # the page may have offered it: the offer is asked again
+    assert numbers(hidden) == []
+    services.comment_set_status(comment=third, status=Comment.Status.PUBLISHED, moderator=moderator)
+    assert numbers(poll(live_client, thread, 5, since=str(hidden.json()["seq"]))) == [3]
+
+
+def test_a_poll_that_holds_the_latest_changes_costs_one_query_for_a_304(
+    live_client, thread, django_assert_num_queries
+):
+    held = services.comment_create(article=thread, parent=None, body="承認待ち")
+    services.comment_set_status(comment=held, status=Comment.Status.PENDING, moderator=None)
+    services.comment_set_status(comment=held, status=Comment.Status.PUBLISHED, moderator=None)
+    since = str(poll(live_client, thread, 6, since="0").json()["seq"])
+    etag = poll(live_client, thread, 6, since=since)["ETag"]
+    with django_assert_num_queries(1):
+        assert poll(live_client, thread, 6, etag, since=since).status_code == 304
+    assert poll(live_client, thread, 6, since="x").status_code == 400
+
+
 def test_a_reply_too_deep_for_the_page_comes_without_html(live_client, article, post):
     parent = None
     for level in range(7):

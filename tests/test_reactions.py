@@ -308,6 +308,26 @@ def test_removed_comments_show_no_buttons(mixed, client):
     assert "<!--reactions:" not in html
 
 
+def test_the_article_page_carries_the_form_for_comments_that_arrive_live(article):
+    """Comments that arrive while the page is open bring buttons for the page's form, so the
+    page has it even where no comment shown had buttons: none yet, or only a tombstone."""
+    url = article.get_absolute_url()
+    assert reader().get(url).text.count('id="reaction-form"') == 1
+    first = services.comment_create(article=article, parent=None, body="消される")
+    services.comment_set_status(comment=first, status=Comment.Status.REMOVED, moderator=None)
+    page = reader().get(url).text
+    assert "<!--reactions:" not in page
+    assert 'form="reaction-form"' not in page
+    assert page.count('id="reaction-form"') == 1
+    services.comment_create(article=article, parent=None, body="新着")
+    arrived = reader().get(f"{url}new-comments/?after=1").json()["comments"][0]["html"]
+    assert 'form="reaction-form"' in arrived
+    assert 'id="reaction-form"' not in arrived
+    article.comments_open = False
+    article.save(update_fields=["comments_open"])
+    assert 'id="reaction-form"' not in reader().get(url).text
+
+
 def test_the_admin_shows_reaction_counts(moderator_client, thread):
     first = numbered(thread)[1]
     tap(reader(), first, "agree", **JSON)

@@ -368,3 +368,24 @@ def test_only_a_posts_counters_commit_without_waiting_for_the_disk(article):
     assert len(in_transaction) >= 4  # the lock, the place, making room, the insert...
     assert set(in_transaction) == {"on"}  # ...and the comment's commit waits for the disk
     assert synchronous_commit() == "on"
+
+
+def test_changes_to_what_readers_see_raise_the_articles_publicity_seq(article, post):
+    def seq() -> int:
+        article.refresh_from_db()
+        return article.publicity_seq
+
+    first = post(article, "一")
+    reply = post(article, "二", parent=first)
+    assert seq() == 0  # posting alone moves the comment numbers, not this
+    services.comment_set_status(comment=first, status=Comment.Status.PENDING, moderator=None)
+    assert seq() == 1
+    assert set(Comment.objects.values_list("public_since_seq", flat=True)) == {0}
+    services.comment_set_status(comment=first, status=Comment.Status.PUBLISHED, moderator=None)
+    assert seq() == 2
+    # The comment and the reply it had kept from readers are both public since then.
+    assert set(Comment.objects.values_list("public_since_seq", flat=True)) == {2}
+    services.comment_set_status(comment=first, status=Comment.Status.PUBLISHED, moderator=None)
+    assert seq() == 2  # no change
+    services.comment_delete(comment=reply)
+    assert seq() == 3

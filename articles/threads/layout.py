@@ -103,7 +103,8 @@ def layout(
     known_numbers maps the ids of comments not given (the ancestors on a comment's own page) to
     their numbers, so that a reply to one of them says which comment it answers. With
     ``daily_ids``, rows carry their posters' daily IDs and mark the replies of the thread's
-    first poster: ``starter_id`` is that poster's ID when the first comment is not given.
+    first poster: ``starter_id`` is that poster's ID when the first comment is not given (and
+    the viewer sees it: a removed or deleted one marks nobody).
     """
     starters: dict[int, str] = {}
     numbers: dict[int, int] = dict(known_numbers or {})
@@ -141,7 +142,8 @@ def layout(
                 else labels["orphan"] % {"level": comment.level}
             )
         if comment.level == 0:
-            starters[comment.tree_id] = comment.daily_id
+            # A first comment the reader cannot see has no ID on the page: nothing to link to.
+            starters[comment.tree_id] = comment.daily_id if viewer.shows_text(comment) else ""
         if viewer.shows_text(comment):
             row.body_html = body_html(comment, article_url=article_url)
             if daily_ids and comment.daily_id:

@@ -30,6 +30,9 @@
   var data = bar.dataset;
   var storageKey = "forum:last-seen:" + data.article;
   var after = parseInt(data.after, 10) || 0;
+  // The article's count of changes to what readers see: comments made public since then
+  // (a held one approved) come with the next answer whatever their number.
+  var since = parseInt(data.since, 10) || 0;
   var base = Math.max(parseInt(data.interval, 10) || 20, 1) * 1000;
   var delay = base;
   var etag = null;
@@ -165,6 +168,12 @@
       return false;  // nested deeper than the page shows: its own page does
     }
     var item = itemOf(comment.html);
+    // Shown again after it was hidden: it takes the place of its tombstone.
+    var gone = document.getElementById("c" + comment.number);
+    if (gone && gone.matches("article.comment.is-gone") && section.contains(gone)) {
+      gone.replaceWith(item.querySelector("article.comment"));
+      return true;
+    }
     return comment.parent === null ? placeThread(item) : placeReply(item, comment.parent);
   }
 
@@ -209,7 +218,8 @@
 
   function notShown(comments) {
     return comments.filter(function (comment) {
-      return !document.getElementById("c" + comment.number) &&
+      var shown = document.getElementById("c" + comment.number);
+      return !(shown && !shown.matches("article.comment.is-gone")) &&
         !elsewhere.querySelector('a[data-number="' + comment.number + '"]');
     });
   }
@@ -259,6 +269,7 @@
       first.scrollIntoView({ block: "nearest" });
     }
     after = answer.through;
+    since = answer.seq;
     etag = null;
     remember(answer.through);
   }
@@ -279,7 +290,7 @@
   }
 
   function request(conditional) {
-    var url = data.url + "?after=" + after + (data.all === "1" ? "&all=1" : "");
+    var url = data.url + "?after=" + after + "&since=" + since + (data.all === "1" ? "&all=1" : "");
     var headers = conditional && etag ? { "If-None-Match": etag } : {};
     // no-store: the browser's cache would answer a 304 itself and hide it from the script.
     return window.fetch(url, { headers: headers, cache: "no-store", credentials: "same-origin" });

@@ -98,6 +98,32 @@ def test_held_and_hidden_comments_are_never_offered(page, article, post):
     expect(page.locator("#c38")).to_have_count(0)
 
 
+def test_a_comment_approved_or_shown_again_after_the_page_loaded_is_offered(page, article, post):
+    from articles import services
+
+    held = post(article, "承認待ちのコメント")  # 37
+    services.comment_set_status(comment=held, status=Comment.Status.PENDING, moderator=None)
+    hidden = numbered(article, 5)
+    services.comment_set_status(comment=hidden, status=Comment.Status.HIDDEN, moderator=None)
+    page.goto(article.get_absolute_url())
+    expect(page.locator("#c5.is-gone")).to_have_count(1)  # a tombstone
+    post(article, "公開のコメント")  # 38
+    page.get_by_role("button", name="新着コメント 1件").click()
+    expect(page.locator("#c38")).to_contain_text("公開のコメント")
+
+    # No comment is posted after these: the page learns of them all the same.
+    services.comment_set_status(comment=held, status=Comment.Status.PUBLISHED, moderator=None)
+    services.comment_set_status(comment=hidden, status=Comment.Status.PUBLISHED, moderator=None)
+    button = page.get_by_role("button", name="新着コメント 2件")
+    expect(button).to_be_visible()
+    button.click()
+    expect(page.locator("#c37")).to_contain_text("承認待ちのコメント")
+    # The comment shown again takes its tombstone's place, once.
+    expect(page.locator("#c5")).to_have_count(1)
+    expect(page.locator("#c5")).not_to_have_class("comment is-gone")
+    expect(page.locator("#c5 .comment-body")).to_have_count(1)
+
+
 def test_comments_posted_since_the_last_visit_are_marked(page, article, post):
     page.goto(article.get_absolute_url())
     expect(page.locator("article.comment.is-new")).to_have_count(0)  # a first visit: none

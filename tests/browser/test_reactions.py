@@ -81,3 +81,16 @@ def test_without_javascript_a_tap_reloads_the_page_at_the_comment(browser, live_
     )
     assert Comment.objects.get(number=3).insightful_count == 0
     context.close()
+
+
+def test_a_comment_that_arrives_live_on_an_empty_page_can_be_reacted_to(page, settings):
+    settings.FORUM_LIVE_POLL_SECONDS = 1
+    empty = Article.objects.create(title="まだ空の記事", slug="empty", lead="リード")
+    page.goto(empty.get_absolute_url())
+    services.comment_create(article=empty, parent=None, body="一番乗り")
+    page.get_by_role("button", name="新着コメント 1件").click()
+    agree = page.locator("#c1").get_by_role("button", name="共感した")
+    agree.click()
+    expect(agree).to_have_attribute("aria-pressed", "true")
+    expect(agree.locator(".reaction-count")).to_have_text("1")
+    assert Comment.objects.get(article=empty, number=1).agree_count == 1
