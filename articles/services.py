@@ -266,7 +266,7 @@ def comment_create_placed(
 def _insert(
     comment: Comment, parent: Comment | None, *, as_reader: bool, form_key: str
 ) -> tuple[Comment, int | None]:
-    earlier_threads = None
+    earlier_threads, held_above = None, False
     with transaction.atomic():
         if parent is None:
             locks.lock_trees([None])
@@ -275,8 +275,11 @@ def _insert(
             if form_key:
                 UsedFormToken.objects.create(key=form_key, comment=comment)
         else:
-            earlier_threads = _insert_reply(comment, parent, as_reader=as_reader, form_key=form_key)
-        if as_reader and comment.status == Comment.Status.PUBLISHED:
+            earlier_threads, held_above = _insert_reply(
+                comment, parent, as_reader=as_reader, form_key=form_key
+            )
+        # A reply under a held comment shows to nobody yet: it is announced once that is approved.
+        if as_reader and comment.status == Comment.Status.PUBLISHED and not held_above:
             comment_published.send(sender=Comment, comment=comment, new=True)
     # Answering the parent (the usual >>N) changes only this thread.
     answered = _answered(comment)
@@ -286,8 +289,11 @@ def _insert(
     return comment, earlier_threads
 
 
-def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_key: str) -> int:
-    """Make ``comment`` the last reply to ``parent``, under its tree's lock.
+def _insert_reply(
+    comment: Comment, parent: Comment, *, as_reader: bool, form_key: str
+) -> tuple[int, bool]:
+    """Make ``comment`` the last reply to ``parent``, under its tree's lock; return how many of
+    the article's threads started before its own, and whether a comment above it is held.
 
     The lock, the parent's place, making room, the insert, its usual single >>N reference and the
     record of the form that sent it (``form_key``) go to the database in one round trip
@@ -333,7 +339,7 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_ke
                 raise ValidationError(
                     gettext("That comment no longer exists."), code="comment_missing"
                 )
-            tree_id, status, earlier_threads = row
+            tree_id, status, earlier_threads, held_above = row
             if tree_id == parent.tree_id:
                 if as_reader and status != Comment.Status.PUBLISHED:
                     raise ValidationError(
@@ -360,7 +366,7 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_ke
     # As django-mptt's save() ends: the values it compares the tree fields with on the next save.
     comment._mptt_saved = True
     Comment._mptt_meta.update_mptt_cached_fields(comment)
-    return earlier_threads
+    return earlier_threads, bool(held_above)
 
 
 def _open_cursor(cursors: contextlib.ExitStack):
@@ -486,6 +492,7 @@ def comment_set_status(
     with transaction.atomic():
         comment = _lock_comment(comment.pk)
         publishes = status == Comment.Status.PUBLISHED and not comment.is_published
+        was_held = comment.status == Comment.Status.PENDING
         comment.status = status
         comment.moderated_at = timezone.now()
         comment.moderated_by = moderator
@@ -493,8 +500,21 @@ def comment_set_status(
         comment.save(update_fields=["status", "moderated_at", "moderated_by", "moderation_reason"])
         _bump_threads([comment.tree_id])
         if publishes:
-            comment_published.send(sender=Comment, comment=comment, new=False)
+            _announce_shown(comment, with_replies=was_held)
     return comment
+
+
+def _announce_shown(comment: Comment, *, with_replies: bool) -> None:
+    """Announce a comment just published, unless a comment above it is held; one approved also
+    brings out the published replies it held back (those under no other held comment)."""
+    last = comment.rght if with_replies else comment.lft
+    shown = Comment.objects.public().filter(
+        tree_id=comment.tree_id, lft__gte=comment.lft, lft__lte=last
+    )
+    for each in shown.order_by("lft"):
+        if each.pk == comment.pk:
+            each = comment
+        comment_published.send(sender=Comment, comment=each, new=False)
 
 
 @retrying
