@@ -408,9 +408,21 @@ def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
             if parent.pk == comment.parent_id:
                 return comment
         old_tree = comment.tree_id
+        was_held_above = _held_above(comment)
         Comment.objects.move_node(comment, parent, "last-child")
         _bump_threads([old_tree, comment.tree_id])
+        if was_held_above and not _held_above(comment):
+            _announce_shown(comment, with_replies=True)
     return comment
+
+
+def _held_above(comment: Comment) -> bool:
+    return Comment.objects.filter(
+        tree_id=comment.tree_id,
+        lft__lt=comment.lft,
+        rght__gt=comment.rght,
+        status=Comment.Status.PENDING,
+    ).exists()
 
 
 @retrying
@@ -505,8 +517,9 @@ def comment_set_status(
 
 
 def _announce_shown(comment: Comment, *, with_replies: bool) -> None:
-    """Announce a comment just published, unless a comment above it is held; one approved also
-    brings out the published replies it held back (those under no other held comment)."""
+    """Announce a comment just published, unless a comment above it is held; one approved (or
+    moved out from under a held one) also brings out the published replies that were held back
+    (those under no other held comment)."""
     last = comment.rght if with_replies else comment.lft
     shown = Comment.objects.public().filter(
         tree_id=comment.tree_id, lft__gte=comment.lft, lft__lte=last

@@ -344,3 +344,16 @@ def test_an_inactive_account_is_not_notified(article, hanako, taro):
     get_user_model().objects.filter(pk=hanako.pk).update(is_active=False)
     say(article, ">>2 二人へ", parent=mine)
     assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["taro"]
+
+
+def test_replies_moved_out_from_under_a_held_comment_notify(article, hanako, taro):
+    root = say(article, "一")
+    mine = say(article, "私の意見", user=hanako, parent=root)
+    hold(root)
+    say(article, "見えない返信", user=taro, parent=Comment.objects.get(pk=mine.pk))
+    assert Notification.objects.count() == 0
+    services.comment_move(comment=Comment.objects.get(pk=mine.pk), parent=None)
+    assert notified(hanako) == [3]
+    other = say(article, "別スレ")
+    services.comment_move(comment=Comment.objects.get(pk=mine.pk), parent=other)
+    assert Notification.objects.count() == 1
