@@ -524,7 +524,8 @@ def _announce_shown(comment: Comment, *, with_replies: bool) -> None:
     shown = Comment.objects.public().filter(
         tree_id=comment.tree_id, lft__gte=comment.lft, lft__lte=last
     )
-    for each in shown.order_by("lft"):
+    # With its parent: an anonymous reply to an anonymous comment then costs the receiver nothing.
+    for each in shown.select_related("parent").order_by("lft"):
         if each.pk == comment.pk:
             each = comment
         comment_published.send(sender=Comment, comment=each, new=False)

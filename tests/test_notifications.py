@@ -357,3 +357,20 @@ def test_replies_moved_out_from_under_a_held_comment_notify(article, hanako, tar
     other = say(article, "別スレ")
     services.comment_move(comment=Comment.objects.get(pk=mine.pk), parent=other)
     assert Notification.objects.count() == 1
+
+
+def test_approving_a_held_thread_costs_no_query_per_anonymous_reply(
+    article, moderator, django_assert_max_num_queries
+):
+    def held_thread(replies: int) -> Comment:
+        root = say(article, "一")
+        for n in range(replies):
+            say(article, f"返信{n}", parent=root)
+        hold(root)
+        return root
+
+    few, many = held_thread(2), held_thread(20)
+    with django_assert_max_num_queries(30) as counted:
+        approve(few, moderator)
+    with django_assert_max_num_queries(len(counted.captured_queries)):
+        approve(many, moderator)
