@@ -6,6 +6,8 @@ back with the comment's, and a receiver must be quick and must not take other tr
 
 from django.dispatch import Signal
 
-# A reader's comment shows to everyone from now on: posted published, or approved (or restored)
-# by a moderator. Arguments: ``comment``, and ``new`` (True when just posted).
+# A reader's comment shows to everyone from now on (``Comment.objects.public()`` holds it): posted
+# published under no held comment, approved (or restored) by a moderator, or a published reply
+# that the approval of a held comment above it brings out. Arguments: ``comment``, and ``new``
+# (True when just posted; otherwise it may have been announced before).
 comment_published = Signal()

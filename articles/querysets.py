@@ -27,13 +27,17 @@ class CommentQuerySet(TreeQuerySet):
         A held comment's author may reply to it; until it is approved, readers see neither it
         nor anything under it (threads.Viewer.skips), so feeds and structured data must not.
         """
-        held_above = self.model._default_manager.filter(
-            tree_id=models.OuterRef("tree_id"),
-            lft__lt=models.OuterRef("lft"),
-            rght__gt=models.OuterRef("rght"),
+        return self.visible().exclude(models.Exists(self.model._default_manager.held_above()))
+
+    def held_above(self, comment: str = "") -> "CommentQuerySet":
+        """The held comments above the outer query's comment, for ``Exists``; ``comment`` is
+        the path to it from the outer query's model (``"reply__"`` from a notification)."""
+        return self.filter(
+            tree_id=models.OuterRef(f"{comment}tree_id"),
+            lft__lt=models.OuterRef(f"{comment}lft"),
+            rght__gt=models.OuterRef(f"{comment}rght"),
             status="pending",
         )
-        return self.visible().exclude(models.Exists(held_above))
 
 
 class CommentManager(TreeManager.from_queryset(CommentQuerySet)):

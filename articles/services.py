@@ -284,7 +284,7 @@ def comment_create_placed(
 def _insert(
     comment: Comment, parent: Comment | None, *, as_reader: bool, form_key: str
 ) -> tuple[Comment, int | None]:
-    earlier_threads = None
+    earlier_threads, held_above = None, False
     with transaction.atomic():
         if parent is None:
             locks.lock_trees([None])
@@ -293,8 +293,11 @@ def _insert(
             if form_key:
                 UsedFormToken.objects.create(key=form_key, comment=comment)
         else:
-            earlier_threads = _insert_reply(comment, parent, as_reader=as_reader, form_key=form_key)
-        if as_reader and comment.status == Comment.Status.PUBLISHED:
+            earlier_threads, held_above = _insert_reply(
+                comment, parent, as_reader=as_reader, form_key=form_key
+            )
+        # A reply under a held comment shows to nobody yet: it is announced once that is approved.
+        if as_reader and comment.status == Comment.Status.PUBLISHED and not held_above:
             comment_published.send(sender=Comment, comment=comment, new=True)
     # Answering the parent (the usual >>N) changes only this thread.
     answered = _answered(comment)
@@ -304,8 +307,11 @@ def _insert(
     return comment, earlier_threads
 
 
-def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_key: str) -> int:
-    """Make ``comment`` the last reply to ``parent``, under its tree's lock.
+def _insert_reply(
+    comment: Comment, parent: Comment, *, as_reader: bool, form_key: str
+) -> tuple[int, bool]:
+    """Make ``comment`` the last reply to ``parent``, under its tree's lock; return how many of
+    the article's threads started before its own, and whether a comment above it is held.
 
     The lock, the parent's place, making room, the insert, its usual single >>N reference and the
     record of the form that sent it (``form_key``) go to the database in one round trip
@@ -351,7 +357,7 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_ke
                 raise ValidationError(
                     gettext("That comment no longer exists."), code="comment_missing"
                 )
-            tree_id, status, earlier_threads = row
+            tree_id, status, earlier_threads, held_above = row
             if tree_id == parent.tree_id:
                 if as_reader and status != Comment.Status.PUBLISHED:
                     raise ValidationError(
@@ -378,7 +384,7 @@ def _insert_reply(comment: Comment, parent: Comment, *, as_reader: bool, form_ke
     # As django-mptt's save() ends: the values it compares the tree fields with on the next save.
     comment._mptt_saved = True
     Comment._mptt_meta.update_mptt_cached_fields(comment)
-    return earlier_threads
+    return earlier_threads, bool(held_above)
 
 
 def _open_cursor(cursors: contextlib.ExitStack):
@@ -420,11 +426,23 @@ def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
             if parent.pk == comment.parent_id:
                 return comment
         old_tree = comment.tree_id
+        was_held_above = _held_above(comment)
         Comment.objects.move_node(comment, parent, "last-child")
         _bump_threads([old_tree, comment.tree_id])
         # Out from under a held comment, or in under one: readers may see it now, or no longer.
         _publicity_changed(comment, public_below=True)
+        if was_held_above and not _held_above(comment):
+            _announce_shown(comment, with_replies=True)
     return comment
+
+
+def _held_above(comment: Comment) -> bool:
+    return Comment.objects.filter(
+        tree_id=comment.tree_id,
+        lft__lt=comment.lft,
+        rght__gt=comment.rght,
+        status=Comment.Status.PENDING,
+    ).exists()
 
 
 @retrying
@@ -509,6 +527,7 @@ def comment_set_status(
         comment = _lock_comment(comment.pk)
         publishes = status == Comment.Status.PUBLISHED and not comment.is_published
         changed = status != comment.status
+        was_held = comment.status == Comment.Status.PENDING
         comment.status = status
         comment.moderated_at = timezone.now()
         comment.moderated_by = moderator
@@ -518,8 +537,23 @@ def comment_set_status(
         if changed:
             _publicity_changed(comment, public_below=status != Comment.Status.PENDING)
         if publishes:
-            comment_published.send(sender=Comment, comment=comment, new=False)
+            _announce_shown(comment, with_replies=was_held)
     return comment
+
+
+def _announce_shown(comment: Comment, *, with_replies: bool) -> None:
+    """Announce a comment just published, unless a comment above it is held; one approved (or
+    moved out from under a held one) also brings out the published replies that were held back
+    (those under no other held comment)."""
+    last = comment.rght if with_replies else comment.lft
+    shown = Comment.objects.public().filter(
+        tree_id=comment.tree_id, lft__gte=comment.lft, lft__lte=last
+    )
+    # With its parent: an anonymous reply to an anonymous comment then costs the receiver nothing.
+    for each in shown.select_related("parent").order_by("lft"):
+        if each.pk == comment.pk:
+            each = comment
+        comment_published.send(sender=Comment, comment=each, new=False)
 
 
 @retrying

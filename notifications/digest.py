@@ -12,7 +12,9 @@ DIGEST_MAX_ITEMS = 50
 def digests_send() -> int:
     """Queue every due digest; return how many mails were queued."""
     sent = 0
-    preferences = MailPreference.objects.filter(mode=MailMode.DIGEST).exclude(user__email="")
+    preferences = MailPreference.objects.filter(mode=MailMode.DIGEST, user__is_active=True).exclude(
+        user__email=""
+    )
     for preference in preferences.select_related("user").iterator():
         pending = list(
             Notification.objects.shown()

@@ -38,7 +38,8 @@ def _item(notification: Notification) -> dict:
 def notifications_mail(
     *, preference: MailPreference, notifications: list[Notification], template: str
 ) -> bool:
-    """Queue one mail telling of ``notifications``; False if the hourly cap forbids it.
+    """Queue one mail telling of ``notifications``; False if the hourly cap forbids it (or the
+    account is inactive, or has no address).
 
     Run by the worker, in a transaction: the mail is queued when it commits, and the cap is
     counted from what committed before.
@@ -46,7 +47,7 @@ def notifications_mail(
     from .services import mail_allowed
 
     user = preference.user
-    if not user.email or not notifications or not mail_allowed(user_id=user.pk):
+    if not (user.is_active and user.email and notifications) or not mail_allowed(user_id=user.pk):
         return False
     unsubscribe = absolute(reverse("notifications:unsubscribe", args=[unsubscribe_token(user.pk)]))
     with translation.override(preference.language):

@@ -10,9 +10,12 @@ from articles.models import Article, Comment
 class NotificationQuerySet(models.QuerySet):
     def shown(self) -> "NotificationQuerySet":
         """Those whose reply every reader still sees: a reply hidden or removed takes its own,
-        and so does an article taken back to draft (or rescheduled)."""
-        # Article.objects.published()'s conditions, as a join rather than a subquery.
+        and so does one under a comment held again, or an article taken back to draft (or
+        rescheduled)."""
+        # Article.objects.published()'s conditions, as a join rather than a subquery;
+        # Comment.objects.public()'s, on the reply.
         return self.filter(
+            ~models.Exists(Comment.objects.held_above("reply__")),
             reply__status=Comment.Status.PUBLISHED,
             reply__article__status=Article.Status.PUBLISHED,
             reply__article__published_at__lte=timezone.now(),

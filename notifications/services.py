@@ -30,7 +30,7 @@ def on_comment_published(sender, *, comment: Comment, new: bool, **kwargs) -> No
 
 
 def replies_notify(*, reply: Comment, new: bool) -> list[Notification]:
-    """Notify the accounts whose published comments ``reply`` answers or anchors with >>N.
+    """Notify the active accounts whose published comments ``reply`` answers or anchors with >>N.
 
     One notification per account and reply, none for an account's own reply. ``new``: the reply
     was just posted, so it has no notifications yet (an approved or restored one may have).
@@ -47,7 +47,10 @@ def replies_notify(*, reply: Comment, new: bool) -> list[Notification]:
     if reply.parent_id is not None:
         answered |= Q(pk=reply.parent_id)
     targets = Comment.objects.filter(
-        answered, article_id=reply.article_id, user__isnull=False, status=Comment.Status.PUBLISHED
+        answered,
+        article_id=reply.article_id,
+        user__is_active=True,
+        status=Comment.Status.PUBLISHED,
     )
     if reply.user_id is not None:
         targets = targets.exclude(user_id=reply.user_id)

@@ -287,3 +287,57 @@ def test_a_held_reply_is_mailed_once_approved(
     run_worker()
     (message,) = mail.outbox
     assert "承認待ちの返信" in message.body
+
+
+def test_an_inactive_account_gets_no_mail(
+    article, mine, hanako, reply, run_worker, django_capture_on_commit_callbacks
+):
+    reply("止められる前の返信")  # queued while the account was active
+    get_user_model().objects.filter(pk=hanako.pk).update(is_active=False)
+    run_worker()
+    reply("止められた後の返信")
+    MailPreference.objects.filter(user=hanako).update(mode=MailMode.DIGEST)
+    Notification.objects.update(mailed_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_notification_digests", stdout=StringIO())
+    run_worker()
+    assert mail.outbox == []
+
+
+def test_a_reply_under_a_held_comment_is_mailed_once_that_is_approved(
+    article, hanako, run_worker, moderator, django_capture_on_commit_callbacks
+):
+    root = services.comment_create(article=article, body="一")
+    mine = services.comment_create(article=article, parent=root, body="私の意見", user=hanako)
+    services.comment_set_status(comment=root, status=Comment.Status.PENDING, moderator=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_create(article=article, parent=mine, body="まだ誰にも見えない返信")
+    run_worker()
+    assert mail.outbox == []
+    for _ in range(2):  # approved, held again, approved again: one mail
+        with django_capture_on_commit_callbacks(execute=True):
+            moderation.comment_moderate(
+                comment=root, action=ModerationLog.Action.APPROVE, moderator=moderator
+            )
+        run_worker()
+        services.comment_set_status(comment=root, status=Comment.Status.PENDING, moderator=None)
+    (message,) = mail.outbox
+    assert "まだ誰にも見えない返信" in message.body
+
+
+def test_the_digest_leaves_out_a_reply_held_from_above(
+    article, hanako, run_worker, django_capture_on_commit_callbacks
+):
+    MailPreference.objects.filter(user=hanako).update(mode=MailMode.DIGEST)
+    root = services.comment_create(article=article, body="一")
+    mine = services.comment_create(article=article, parent=root, body="私の意見", user=hanako)
+    services.comment_create(article=article, parent=mine, body="あとで隠れる返信")
+    other = services.comment_create(article=article, body="別の意見", user=hanako)
+    services.comment_create(article=article, parent=other, body="見えている返信")
+    services.comment_set_status(comment=root, status=Comment.Status.PENDING, moderator=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_notification_digests", stdout=StringIO())
+    run_worker()
+    (digest,) = mail.outbox
+    assert "見えている返信" in digest.body
+    assert "あとで隠れる返信" not in digest.body

@@ -239,3 +239,138 @@ def test_an_article_taken_back_to_draft_takes_its_notifications(article, hanako,
     Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
     assert unread_count(user=hanako) == 0
     assert notified(hanako) == []
+
+
+def hold(comment: Comment) -> None:
+    """Send a published comment back to the queue (a moderator's hold, or an edit held)."""
+    services.comment_set_status(comment=comment, status=Comment.Status.PENDING, moderator=None)
+
+
+def approve(comment: Comment, moderator) -> None:
+    moderation.comment_moderate(
+        comment=comment, action=ModerationLog.Action.APPROVE, moderator=moderator
+    )
+
+
+def test_a_reply_under_a_held_comment_notifies_only_once_that_is_approved(
+    client, article, hanako, taro, moderator
+):
+    say(article, "一番", user=hanako)
+    second = say(article, "二")
+    third = say(article, "三", user=taro, parent=second)
+    hold(second)
+    # Readers may still reply to #3, which nobody sees now: nobody may hear of the reply either.
+    say(article, ">>1 秘密の返信", parent=Comment.objects.get(pk=third.pk))
+    assert not Comment.objects.public().filter(number=4).exists()
+    assert Notification.objects.count() == 0
+    assert unread_count(user=hanako) == 0
+    client.force_login(hanako)
+    assert "秘密の返信" not in client.get(reverse("notifications:list")).text
+
+    approve(second, moderator)
+    assert (notified(hanako), notified(taro)) == ([4], [4])
+    # Held and approved again: still one notification each.
+    hold(second)
+    approve(second, moderator)
+    assert Notification.objects.filter(reply__number=4).count() == 2
+
+
+def test_replies_under_a_comment_held_deeper_wait_for_that_one_too(
+    article, hanako, taro, moderator
+):
+    root = say(article, "一", user=hanako)
+    middle = say(article, "二", user=taro, parent=root)
+    answer = say(article, "三", user=hanako, parent=middle)
+    hold(root)
+    say(article, "根の下", parent=Comment.objects.get(pk=middle.pk))  # #4, under held #1
+    say(article, "さらに下", parent=Comment.objects.get(pk=answer.pk))  # #5, under #1 and #3
+    hold(answer)
+    assert Notification.objects.count() == 2  # #2 and #3, from before
+    assert (notified(hanako), notified(taro)) == ([], [])
+    # Approving what is itself under a held comment brings out nothing.
+    approve(answer, moderator)
+    assert Notification.objects.count() == 2
+    hold(answer)
+    approve(root, moderator)
+    assert notified(hanako) == [2]
+    assert notified(taro) == [4]  # #3 is held, and #5 under it
+    approve(answer, moderator)
+    assert notified(hanako) == [2, 5]
+    assert notified(taro) == [3, 4]
+
+
+def test_a_notified_reply_held_from_above_leaves_the_list_and_the_count(
+    client, article, hanako, taro, moderator
+):
+    root = say(article, "一")
+    mine = say(article, "私の意見", user=hanako, parent=root)
+    say(article, "返信します", user=taro, parent=mine)
+    assert unread_count(user=hanako) == 1
+    hold(root)
+    assert unread_count(user=hanako) == 0
+    assert notified(hanako) == []
+    client.force_login(hanako)
+    assert "返信します" not in client.get(reverse("notifications:list")).text
+    approve(root, moderator)
+    assert notified(hanako) == [3]
+    assert Notification.objects.count() == 1
+
+
+def test_held_replies_cost_the_list_and_the_count_no_query_each(
+    client, article, hanako, django_assert_max_num_queries
+):
+    mine = say(article, "私の意見", user=hanako)
+    say(article, "返信", parent=mine)
+    client.force_login(hanako)
+    with django_assert_max_num_queries(8) as few:
+        client.get(reverse("notifications:list"))
+    for n in range(12):
+        root = say(article, f"スレ{n}")
+        theirs = say(article, f"花子{n}", user=hanako, parent=root)
+        say(article, f"返信{n}", parent=theirs)
+        if n % 3 == 0:
+            hold(root)
+    Notification.objects.update(read_at=None)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("notifications:list")).text
+    assert page.count('class="notification unread"') == 1 + 8
+    assert "返信0" not in page
+    assert "返信1" in page
+
+
+def test_an_inactive_account_is_not_notified(article, hanako, taro):
+    mine = say(article, "私の意見", user=hanako)
+    say(article, "太郎の意見", user=taro)
+    get_user_model().objects.filter(pk=hanako.pk).update(is_active=False)
+    say(article, ">>2 二人へ", parent=mine)
+    assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["taro"]
+
+
+def test_replies_moved_out_from_under_a_held_comment_notify(article, hanako, taro):
+    root = say(article, "一")
+    mine = say(article, "私の意見", user=hanako, parent=root)
+    hold(root)
+    say(article, "見えない返信", user=taro, parent=Comment.objects.get(pk=mine.pk))
+    assert Notification.objects.count() == 0
+    services.comment_move(comment=Comment.objects.get(pk=mine.pk), parent=None)
+    assert notified(hanako) == [3]
+    other = say(article, "別スレ")
+    services.comment_move(comment=Comment.objects.get(pk=mine.pk), parent=other)
+    assert Notification.objects.count() == 1
+
+
+def test_approving_a_held_thread_costs_no_query_per_anonymous_reply(
+    article, moderator, django_assert_max_num_queries
+):
+    def held_thread(replies: int) -> Comment:
+        root = say(article, "一")
+        for n in range(replies):
+            say(article, f"返信{n}", parent=root)
+        hold(root)
+        return root
+
+    few, many = held_thread(2), held_thread(20)
+    with django_assert_max_num_queries(30) as counted:
+        approve(few, moderator)
+    with django_assert_max_num_queries(len(counted.captured_queries)):
+        approve(many, moderator)

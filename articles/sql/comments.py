@@ -57,16 +57,20 @@ _PLACE = """\
 SELECT node.{tree_id}, node.{status},
     (SELECT COUNT(*) FROM {comment} earlier
      WHERE earlier.{article} = node.{article} AND earlier.{parent} IS NULL
-     AND earlier.{number} < root.{number})
+     AND earlier.{number} < root.{number}),
+    EXISTS (SELECT 1 FROM {comment} held
+     WHERE held.{tree_id} = node.{tree_id} AND held.{lft} <= node.{lft}
+     AND held.{rght} >= node.{rght} AND held.{status} = %s)
 FROM {comment} node
 JOIN {comment} root ON root.{tree_id} = node.{tree_id} AND root.{lft} = 1
 WHERE node.{id} = %s"""
 
 
 def send_place_query(cursor, parent: Comment):
-    """Send the query of where the parent stands now: its tree id, its status, and how many of
-    the article's threads started before its own; return the cursor to read it from."""
-    cursor.execute(_PLACE.format_map(_names()), [parent.pk])
+    """Send the query of where the parent stands now: its tree id, its status, how many of the
+    article's threads started before its own, and whether it or a comment above it is held;
+    return the cursor to read it from."""
+    cursor.execute(_PLACE.format_map(_names()), [Comment.Status.PENDING.value, parent.pk])
     return cursor
 
 
