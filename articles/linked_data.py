@@ -22,12 +22,15 @@ from .threads import PUBLIC, layout, markup_fingerprint
 LINKED_DATA_VERSION = markup_fingerprint(__file__)
 
 # What json_script escapes: no "</script>" nor "<!--" can end the block early.
-_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+_JSON_ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
 
 
 def json_ld(data: dict) -> SafeString:
     """The data as a JSON-LD block, escaped to stay inside its <script> element."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # str.replace, not str.translate: several times faster on a page's 100 KB of JSON.
+    for character, escaped in _JSON_ESCAPES:
+        text = text.replace(character, escaped)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
 
 

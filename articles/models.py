@@ -574,6 +574,15 @@ class Comment(MPTTModel):
                 condition=models.Q(public_since_seq__gt=0),
                 name="comment_public_since_idx",
             ),
+            # Comments with a reaction, whose counts a page fills into its cached threads: a
+            # query over them reads these few rows, not every comment of the article.
+            models.Index(
+                fields=("article", "tree_id"),
+                condition=models.Q(agree_count__gt=0)
+                | models.Q(insightful_count__gt=0)
+                | models.Q(disagree_count__gt=0),
+                name="comment_reacted_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=("article", "number"), name="comment_unique_number"),

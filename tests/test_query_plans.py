@@ -135,3 +135,20 @@ def test_a_comments_replies_still_use_the_parent_index(forest):
     queryset = Comment.objects.filter(parent=parent).values_list("pk")
     plan = plan_of(*queryset.query.sql_with_params())
     assert uses_index(plan, "comment_parent_idx"), plan
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reaction_counts_of_cached_threads_read_only_reacted_comments(forest):
+    """The counts a page fills into its cached threads come through comment_reacted_idx (the
+    few comments with a reaction), not from every comment of the article."""
+    from reactions.buttons import thread_counts
+
+    Comment.objects.filter(article=forest, number__in=[1, 7]).update(agree_count=1)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    tree_ids = list(forest.comments.filter(level=0).values_list("tree_id", flat=True))
+    statements = statements_of(lambda: thread_counts(forest, tree_ids, max_depth=6))
+    (sql, params) = statements[0]
+    plan = plan_of(sql, params)
+    assert uses_index(plan, "comment_reacted_idx"), plan
+    assert thread_counts(forest, tree_ids, max_depth=6) == {1: (1, 0, 0), 7: (1, 0, 0)}
