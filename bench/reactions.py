@@ -194,7 +194,9 @@ def run(argv: list[str]) -> None:
         f"PostgreSQL {postgres_version()}; gunicorn, 2 sync workers; "
         f"load average before: {load_average()}",
         "",
-        "Measured under load: a shared 2-core machine, other work running beside it.",
+        "On 2 cores shared by the server, PostgreSQL and the clients: the 8 tapping clients "
+        "keep both gunicorn workers busy, and a page read meanwhile waits its turn (compare its "
+        "p50 with the server's own).",
     ]
     say(f"database {args.db_name}: dropping and creating")
     recreate_database(args.db_name)
