@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import client
+from . import client, sections
 from .client import Failed, Session
 from .results import HOT_SIZES, load_average, machine_speed, ms, p50
 from .run import (
@@ -226,6 +226,8 @@ def run(argv: list[str]) -> None:
         ]
         text = "\n".join(lines) + "\n"
         args.output.write_text(text)
+        if args.output == DEFAULT_OUTPUT:
+            sections.report_in_results("New comments as they arrive", text, source=DEFAULT_OUTPUT)
         say("\n" + text)
         say(f"written to {args.output}")
     finally:

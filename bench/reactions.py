@@ -29,7 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import client
+from . import client, sections
 from .client import Failed, Session, hidden_input
 from .results import load_average, machine_speed, ms, p50
 from .run import (
@@ -302,6 +302,8 @@ def run(argv: list[str]) -> None:
         ]
         text = "\n".join(lines) + "\n"
         args.output.write_text(text)
+        if args.output == DEFAULT_OUTPUT:
+            sections.report_in_results("Reactions", text, source=DEFAULT_OUTPUT)
         say("\n" + text)
         say(f"written to {args.output}")
     finally:

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from . import client
+from . import client, sections
 from .results import HOT_SIZES, load_average, machine_speed, ms, p50
 from .run import drop_database, postgres_version, recreate_database, say, server_environment
 
@@ -240,6 +240,8 @@ def run(argv: list[str]) -> None:
         ]
         text = "\n".join(lines) + "\n"
         args.output.write_text(text)
+        if args.output == DEFAULT_OUTPUT:
+            sections.report_in_results("Search", text, source=DEFAULT_OUTPUT)
         say("\n" + text)
         say(f"written to {args.output}")
     finally:

@@ -1,15 +1,17 @@
 """Sections of a results file that one bench writes and another must keep.
 
-``bench.run`` writes ``bench/RESULTS.md`` whole; ``bench.importers`` writes its own section
-(``## Import and export``) into the same file. Each replaces only what is its own: the importer
-its section, ``bench.run`` everything but the sections listed in ``KEPT``.
+``bench.run`` writes ``bench/RESULTS.md`` whole; ``bench.importers``, ``bench.search``,
+``bench.reactions`` and ``bench.live`` write their own sections into the same file (the last three
+beside their own reports), so that every speed target has its row in RESULTS.md. Each replaces
+only what is its own: a bench its section, ``bench.run`` everything but the sections in ``KEPT``.
 """
 
 import re
 from pathlib import Path
 
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 # Sections of RESULTS.md that other benches than bench.run write, by how their headings start.
-KEPT = ("Import and export",)
+KEPT = ("Import and export", "Search", "Reactions", "New comments as they arrive")
 
 
 def _split(text: str) -> list[tuple[str, str]]:
@@ -41,3 +43,10 @@ def kept(path: Path) -> str:
         return ""
     parts = _split(path.read_text(encoding="utf-8"))
     return "".join("\n" + part.rstrip("\n") + "\n" for name, part in parts if name.startswith(KEPT))
+
+
+def report_in_results(heading: str, report: str, *, source: Path) -> None:
+    """Put a bench's report (its own file's text, without its title) into RESULTS.md as
+    ``## heading``, naming the file it comes from."""
+    body = report.split("\n", 1)[1] if report.startswith("# ") else report
+    replace(RESULTS, heading, f"From `bench/{source.name}`.\n{body}")
