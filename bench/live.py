@@ -22,7 +22,6 @@ import json
 import logging
 import os
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ from .client import Failed, Session
 from .results import HOT_SIZES, load_average, machine_speed, ms, p50
 from .run import (
     Server,
-    drop_database,
+    clean_up,
     postgres_version,
     recreate_database,
     say,
@@ -225,23 +224,13 @@ def run(argv: list[str]) -> None:
             f"{server.error_count()}",
         ]
         text = "\n".join(lines) + "\n"
-        args.output.write_text(text)
-        if args.output == DEFAULT_OUTPUT:
-            sections.report_in_results("New comments as they arrive", text, source=DEFAULT_OUTPUT)
+        sections.write_report(
+            text, "New comments as they arrive", output=args.output, default=DEFAULT_OUTPUT
+        )
         say("\n" + text)
         say(f"written to {args.output}")
     finally:
-        if server is not None:
-            server.stop()
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if args.keep_db:
-            say(f"kept the database {args.db_name}")
-        else:
-            drop_database(args.db_name)
-        shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(args, workdir, server)
 
 
 if __name__ == "__main__":

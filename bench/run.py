@@ -570,6 +570,22 @@ def check_integrity(posted: list[Posted]) -> dict[str, list[str]]:
     }
 
 
+def clean_up(args: argparse.Namespace, workdir: str, server: "Server | None" = None) -> None:
+    """What every PostgreSQL bench does last: stop its server, let go of its database (dropped
+    unless ``--keep-db``) and remove its working directory."""
+    if server is not None:
+        server.stop()
+    if "django" in sys.modules:
+        from django.db import connections
+
+        connections.close_all()
+    if args.keep_db:
+        say(f"kept the database {args.db_name}")
+    else:
+        drop_database(args.db_name)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def say(text: str) -> None:
     print(text, flush=True)
 
@@ -661,17 +677,7 @@ def run(argv: list[str]) -> None:
         say("\n" + text)
         say(f"written to {args.output}")
     finally:
-        if server is not None:
-            server.stop()
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if args.keep_db:
-            say(f"kept the database {args.db_name}")
-        else:
-            drop_database(args.db_name)
-        shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(args, workdir, server)
 
 
 if __name__ == "__main__":

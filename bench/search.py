@@ -18,7 +18,6 @@ import argparse
 import logging
 import os
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -27,7 +26,13 @@ from urllib.parse import urlencode
 
 from . import client, sections
 from .results import HOT_SIZES, load_average, machine_speed, ms, p50
-from .run import drop_database, postgres_version, recreate_database, say, server_environment
+from .run import (
+    clean_up,
+    postgres_version,
+    recreate_database,
+    say,
+    server_environment,
+)
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "SEARCH_RESULTS.md"
 # Held by many seeded comments (bench.seed.JA_PHRASES), and by none.
@@ -239,21 +244,11 @@ def run(argv: list[str]) -> None:
             f"load average after: {load_average()}",
         ]
         text = "\n".join(lines) + "\n"
-        args.output.write_text(text)
-        if args.output == DEFAULT_OUTPUT:
-            sections.report_in_results("Search", text, source=DEFAULT_OUTPUT)
+        sections.write_report(text, "Search", output=args.output, default=DEFAULT_OUTPUT)
         say("\n" + text)
         say(f"written to {args.output}")
     finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if args.keep_db:
-            say(f"kept the database {args.db_name}")
-        else:
-            drop_database(args.db_name)
-        shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(args, workdir)
 
 
 if __name__ == "__main__":

@@ -50,3 +50,10 @@ def report_in_results(heading: str, report: str, *, source: Path) -> None:
     ``## heading``, naming the file it comes from."""
     body = report.split("\n", 1)[1] if report.startswith("# ") else report
     replace(RESULTS, heading, f"From `bench/{source.name}`.\n{body}")
+
+
+def write_report(text: str, heading: str, *, output: Path, default: Path) -> None:
+    """Write a bench's report to ``output``; its default file's report goes into RESULTS.md too."""
+    output.write_text(text)
+    if output == default:
+        report_in_results(heading, text, source=default)
