@@ -9,6 +9,7 @@ import html
 import http.client
 import itertools
 import math
+import multiprocessing
 import re
 import threading
 import time
@@ -175,5 +176,37 @@ def concurrent(attempts: list[Attempt], seconds: float) -> Load:
     for thread in threads:
         thread.join()
     # Requests still under way at the deadline finish and count: measure until the last one.
+    load.seconds = time.perf_counter() - started
+    return load
+
+
+def _process_worker(attempt: Attempt, deadline: float, results) -> None:
+    load, lock = Load(), threading.Lock()
+    while time.perf_counter() < deadline:
+        _run(attempt, load, lock)
+    results.put((load.latencies, dict(load.errors)))
+
+
+def concurrent_processes(attempts: list[Attempt], seconds: float) -> Load:
+    """As ``concurrent``, but each attempt function in a process of its own (forked, so the
+    functions need not be picklable): the load's clients then hold no lock of the measuring
+    process, whose own requests would otherwise wait for Python's GIL behind theirs."""
+    context = multiprocessing.get_context("fork")
+    results = context.SimpleQueue()
+    started = time.perf_counter()
+    deadline = started + seconds
+    processes = [
+        context.Process(target=_process_worker, args=(attempt, deadline, results), daemon=True)
+        for attempt in attempts
+    ]
+    for process in processes:
+        process.start()
+    load = Load()
+    for _ in processes:
+        latencies, errors = results.get()
+        load.latencies += latencies
+        load.errors.update(errors)
+    for process in processes:
+        process.join()
     load.seconds = time.perf_counter() - started
     return load

@@ -207,6 +207,7 @@ def run(argv: list[str]) -> None:
         django.setup()
         logging.getLogger("forum.requests").setLevel(logging.WARNING)
         from django.core.management import call_command
+        from django.db import connections
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -218,7 +219,7 @@ def run(argv: list[str]) -> None:
         root, numbers = hot_thread(slug)
         lines.append(f"hot thread: #{root}, {len(numbers)} published comments on the page")
 
-        server = Server(env, workdir / "gunicorn.log", workers=2, threads=1)
+        server = Server(env, workdir / "gunicorn.log", workers=int(os.environ.get("W", "2")), threads=1)
         server.wait_ready(page)
         client.sequential(lambda: read_page(Session(server.port, "warm-up"), page), 10)
 
@@ -243,8 +244,10 @@ def run(argv: list[str]) -> None:
         sql_busy: list = []
 
         def tapping() -> None:
-            under["taps"] = client.concurrent([t.tap for t in tappers], args.seconds)
+            under["taps"] = client.concurrent_processes([t.tap for t in tappers], args.seconds)
 
+        # The tappers are forked: no database connection of this process goes with them.
+        connections.close_all()
         background = threading.Thread(target=tapping)
         background.start()
         time.sleep(1)  # the tapping under way

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -27,6 +26,7 @@ from articles.posting import Refused
 from articles.sql import locks
 from articles.sql.locks import retrying
 
+from . import sql
 from .models import COUNT_FIELDS, Reaction, ReactionKind
 from .scores import wilson_lower_bound
 
@@ -72,13 +72,6 @@ def _check_reader(poster: Poster) -> None:
         )
 
 
-def _readers_reaction(comment_id: int, poster: Poster) -> Reaction | None:
-    reactions = Reaction.objects.filter(comment_id=comment_id)
-    if poster.account is not None:
-        return reactions.filter(user=poster.account).first()
-    return reactions.filter(user=None, poster_key=poster.key).first()
-
-
 def reaction_toggle(*, comment: Comment, kind: str, poster: Poster) -> Reacted:
     """React to a comment; the same reaction again withdraws it, another one replaces it.
 
@@ -90,29 +83,14 @@ def reaction_toggle(*, comment: Comment, kind: str, poster: Poster) -> Reacted:
     _refuse_comment(status=comment.status, held_above=False, comments_open=comments_open)
     _check_reader(poster)
     with transaction.atomic():
-        held_above = Comment.objects.filter(
-            tree_id=OuterRef("tree_id"),
-            lft__lt=OuterRef("lft"),
-            rght__gt=OuterRef("rght"),
-            status=Comment.Status.PENDING,
-        )
-        row = (
-            Comment.objects.filter(pk=comment.pk)
-            .select_for_update(no_key=True, of=("self",))
-            .annotate(held_above=Exists(held_above))
-            .values("status", "held_above", *COUNT_FIELDS.values())
-            .first()
-        )
+        row = sql.lock_comment(comment.pk, poster)
         if row is None:  # deleted meanwhile
             raise Refused(gettext("This comment does not exist."), code="not_found", status=404)
         # Again, as it stands under the lock: a moderator may have acted meanwhile.
-        _refuse_comment(
-            status=row["status"], held_above=row["held_above"], comments_open=comments_open
-        )
-        counts = {k: row[field] for k, field in COUNT_FIELDS.items()}
-        reaction = _readers_reaction(comment.pk, poster)
-        if reaction is None:
-            _refuse_crowded_address(comment.pk, poster)
+        _refuse_comment(status=row.status, held_above=row.held_above, comments_open=comments_open)
+        counts = row.counts
+        if row.mine_id is None:
+            _refuse_crowded_address(row.same_address, poster)
             Reaction.objects.create(
                 comment_id=comment.pk,
                 kind=kind,
@@ -121,32 +99,24 @@ def reaction_toggle(*, comment: Comment, kind: str, poster: Poster) -> Reacted:
                 ip_hash=poster.ip_hash,
             )
             counts[kind] += 1
-            mine: str | None = kind
-        elif reaction.kind == kind:
-            reaction.delete()
+            mine_now: str | None = kind
+        elif row.mine_kind == kind:
+            Reaction.objects.filter(pk=row.mine_id).delete()
             counts[kind] -= 1
-            mine = None
+            mine_now = None
         else:
-            counts[reaction.kind] -= 1
+            counts[row.mine_kind] -= 1
             counts[kind] += 1
-            reaction.kind = kind
-            reaction.save(update_fields=["kind"])
-            mine = kind
+            Reaction.objects.filter(pk=row.mine_id).update(kind=kind)
+            mine_now = kind
         score = wilson_lower_bound(counts[ReactionKind.AGREE], counts[ReactionKind.DISAGREE])
-        Comment.objects.filter(pk=comment.pk).update(
-            **{field: counts[k] for k, field in COUNT_FIELDS.items()}, best_score=score
-        )
-    return Reacted(counts={str(k): v for k, v in counts.items()}, mine=mine)
+        sql.write_counts(comment.pk, counts, score)
+    return Reacted(counts={str(k): v for k, v in counts.items()}, mine=mine_now)
 
 
-def _refuse_crowded_address(comment_id: int, poster: Poster) -> None:
+def _refuse_crowded_address(same_address: int, poster: Poster) -> None:
     """Refuse one more anonymous reader's reaction from an address that has given many."""
-    if poster.account is not None:
-        return
-    same_address = Reaction.objects.filter(
-        comment_id=comment_id, user=None, ip_hash=poster.ip_hash
-    ).count()
-    if same_address >= settings.FORUM_REACTIONS_PER_ADDRESS:
+    if poster.account is None and same_address >= settings.FORUM_REACTIONS_PER_ADDRESS:
         raise Refused(
             gettext(
                 "Many readers at your address have reacted to this comment already. "

@@ -1,0 +1,96 @@
+"""The two statements of a tap that the ORM built more slowly than the database answered them
+(about 1 ms of a 4 ms tap): the comment's row locked and read with the reader's own reaction,
+and the comment's new counts written."""
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from articles.models import Comment
+from articles.posters import Poster
+from articles.sql.names import quoted_names
+
+from .models import COUNT_FIELDS, Reaction
+
+# Aliases: c, the comment; mine, the reader's reaction to it (if any).
+_LOCKED = """\
+SELECT c.{comment[status]},
+    EXISTS (SELECT 1 FROM {comment[comment]} held
+     WHERE held.{comment[tree_id]} = c.{comment[tree_id]} AND held.{comment[lft]} < c.{comment[lft]}
+     AND held.{comment[rght]} > c.{comment[rght]} AND held.{comment[status]} = %s),
+    {counts},
+    mine.{reaction[id]}, mine.{reaction[kind]},
+    {same_address}
+FROM {comment[comment]} c
+LEFT JOIN {reaction[reaction]} mine ON mine.{reaction[comment]} = c.{comment[id]} AND {reader}
+WHERE c.{comment[id]} = %s"""
+
+_SAME_ADDRESS = """\
+(SELECT COUNT(*) FROM {reaction[reaction]} other
+ WHERE other.{reaction[comment]} = c.{comment[id]} AND other.{reaction[user]} IS NULL
+ AND other.{reaction[ip_hash]} = %s)"""
+
+_COUNTS = (
+    "UPDATE {comment[comment]} SET {counts}, {comment[best_score]} = %s WHERE {comment[id]} = %s"
+)
+
+
+@dataclass(frozen=True)
+class Locked:
+    """A comment's row as it stands under its lock, for a reader about to react to it."""
+
+    status: str
+    held_above: bool
+    counts: dict[str, int]  # by reaction kind
+    mine_id: int | None  # the reader's reaction
+    mine_kind: str | None
+    same_address: int  # anonymous readers' reactions from the reader's address; 0 for accounts
+
+
+def _names() -> dict[str, dict[str, str]]:
+    return {
+        "comment": quoted_names(Comment, connection),
+        "reaction": quoted_names(Reaction, connection),
+    }
+
+
+def lock_comment(comment_id: int, poster: Poster) -> Locked | None:
+    """Lock the comment's row (until the transaction ends) and read it; None if it is gone."""
+    names = _names()
+    params: list = [Comment.Status.PENDING.value]
+    if poster.account is not None:
+        reader = "mine.{reaction[user]} = %s".format_map(names)
+        same_address = "0"
+        params_tail = [poster.account.pk]
+    else:
+        reader = "mine.{reaction[user]} IS NULL AND mine.{reaction[poster_key]} = %s".format_map(
+            names
+        )
+        same_address = _SAME_ADDRESS.format_map(names)
+        params.append(poster.ip_hash)
+        params_tail = [poster.key]
+    counts = ", ".join(f"c.{names['comment'][field]}" for field in COUNT_FIELDS.values())
+    sql = _LOCKED.format(counts=counts, reader=reader, same_address=same_address, **names)
+    if connection.features.has_select_for_update_of:
+        # Not the reaction's row, which may not exist: the comment's orders its readers.
+        sql += " FOR NO KEY UPDATE OF c"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *params_tail, comment_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    status, held_above, *rest = row
+    kinds = list(COUNT_FIELDS)
+    counts = dict(zip(kinds, rest[: len(kinds)], strict=True))
+    mine_id, mine_kind, same = rest[len(kinds) :]
+    return Locked(status, bool(held_above), counts, mine_id, mine_kind, same)
+
+
+def write_counts(comment_id: int, counts: dict[str, int], best_score: float) -> None:
+    names = _names()
+    columns = ", ".join(f"{names['comment'][field]} = %s" for field in COUNT_FIELDS.values())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COUNTS.format(counts=columns, **names),
+            [*(counts[kind] for kind in COUNT_FIELDS), best_score, comment_id],
+        )
