@@ -13,6 +13,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -26,6 +27,7 @@ from .boards import ids, trips
 from .forms import CommentForm, ReportForm
 from .models import Article, Comment, Section, comment_url
 from .querysets import ArticleQuerySet
+from .sql.article_page import published_article
 from .text import quote_text, render_comment_body
 from .threads import (
     MAX_DEPTH,
@@ -189,12 +191,29 @@ def _article_page(
             ("best", gettext("Best")),
         ],
         "form": form,
-        "reply_form": CommentForm(
-            initial={"author_name": posters.remembered_name(request)}, user=request.user
-        ),
+        **_comment_forms_html(request, form, **extra),
         **extra,
     }
     return render(request, "articles/article_detail.html", context, status=status)
+
+
+def _comment_forms_html(request: HttpRequest, form: CommentForm, **extra) -> dict[str, str]:
+    """The comment form's fields, and the reply form's (a <template> the page clones for each
+    reply). Unless the comment form was sent back, the two are the same: rendered once."""
+    form_html = render_to_string(
+        "articles/_comment_form.html", {"form": form, **extra}, request=request
+    )
+    if not form.is_bound:
+        return {"comment_form_html": form_html, "reply_form_html": form_html}
+    reply_form = CommentForm(
+        initial={"author_name": posters.remembered_name(request)}, user=request.user
+    )
+    return {
+        "comment_form_html": form_html,
+        "reply_form_html": render_to_string(
+            "articles/_comment_form.html", {"form": reply_form}, request=request
+        ),
+    }
 
 
 def _new_number(request: HttpRequest) -> int | None:
@@ -205,12 +224,11 @@ def _new_number(request: HttpRequest) -> int | None:
 
 @follows_old_slugs
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        # With what the page's structured data names, in the same query.
-        article = _article(slug, Article.objects.with_comment_count().select_related("author"))
-    except Http404:
+    # With what the page's structured data names, in the same query.
+    article = published_article(slug)
+    if article is None:
         if not request.user.has_perm("articles.view_article"):
-            raise
+            raise Http404
         return _article_preview(request, get_object_or_404(Article, slug=slug))
     form = CommentForm(initial={"author_name": posters.remembered_name(request)}, user=request.user)
     return _article_page(request, article, form)

@@ -219,7 +219,7 @@ def run(argv: list[str]) -> None:
         root, numbers = hot_thread(slug)
         lines.append(f"hot thread: #{root}, {len(numbers)} published comments on the page")
 
-        server = Server(env, workdir / "gunicorn.log", workers=int(os.environ.get("W", "2")), threads=1)
+        server = Server(env, workdir / "gunicorn.log", workers=2, threads=1)
         server.wait_ready(page)
         client.sequential(lambda: read_page(Session(server.port, "warm-up"), page), 10)
 

@@ -22,6 +22,7 @@ from django.utils.translation import get_language, gettext
 from articles.models import Article, Comment, comment_url
 from articles.posters import POSTER_COOKIE, poster_key
 
+from . import sql
 from .models import COUNT_FIELDS, Reaction, ReactionKind
 
 SLOT = re.compile(r"<!--reactions:(\d+)-->")
@@ -40,18 +41,12 @@ def _labels(language: str | None) -> tuple[str, ...]:
     return tuple(escape(str(kind.label)) for kind in ReactionKind)
 
 
-REACTED = Q(agree_count__gt=0) | Q(insightful_count__gt=0) | Q(disagree_count__gt=0)
-
-
 def thread_counts(article: Article, tree_ids: list[int], *, max_depth: int) -> Counts:
     """The counts of the reacted comments shown in these threads, by number: one query."""
     if not tree_ids:
         return {}
-    shown = Comment.objects.filter(article=article, level__lt=max_depth)
-    if len(tree_ids) <= THREADS_LOOKUP_LIMIT:
-        shown = shown.filter(tree_id__in=tree_ids)
-    # Through comment_reacted_idx (the same condition); unordered: the rows go into a dict.
-    rows = shown.filter(REACTED).order_by().values_list("number", *COUNT_FIELDS.values())
+    in_threads = tree_ids if len(tree_ids) <= THREADS_LOOKUP_LIMIT else None
+    rows = sql.reacted_counts(article.pk, in_threads, max_depth)
     return {number: tuple(counts) for number, *counts in rows}
 
 
