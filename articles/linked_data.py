@@ -108,11 +108,13 @@ class ThreadItems:
         return [item for tree_id, _ in threads for item in items[tree_id]]
 
 
-def _absolute(request: HttpRequest, item: dict) -> dict:
-    item = {**item, "@id": request.build_absolute_uri(item["@id"])}
+def _absolute(root: str, item: dict) -> dict:
+    """The item with its addresses (paths of this site, already URI-encoded) made absolute:
+    what ``request.build_absolute_uri`` gives, without its parsing for every comment."""
+    item = {**item, "@id": root + item["@id"]}
     item["url"] = item["@id"]
     if "parentItem" in item:
-        item["parentItem"] = {"@id": request.build_absolute_uri(item["parentItem"]["@id"])}
+        item["parentItem"] = {"@id": root + item["parentItem"]["@id"]}
     return item
 
 
@@ -129,6 +131,7 @@ def article_posting(
     items are the published comments of the threads on this page, as deep as the page nests.
     """
     url = request.build_absolute_uri(article.get_absolute_url())
+    root = request.build_absolute_uri("/").removesuffix("/")
     if article.byline:
         author = _person(article.byline)
     else:
@@ -144,7 +147,7 @@ def article_posting(
         "datePublished": article.published_at.isoformat(),
         "author": author,
         "commentCount": comment_count,
-        "comment": [_absolute(request, item) for item in comments],
+        "comment": [_absolute(root, item) for item in comments],
     }
     if article.featured_image_id:
         data["image"] = request.build_absolute_uri(article.featured_image.src)

@@ -180,23 +180,37 @@ def concurrent(attempts: list[Attempt], seconds: float) -> Load:
     return load
 
 
-def _process_worker(attempt: Attempt, deadline: float, results) -> None:
+def _process_worker(attempt: Attempt, deadline: float, per_second: float | None, results) -> None:
     load, lock = Load(), threading.Lock()
-    while time.perf_counter() < deadline:
+    started = time.perf_counter()
+    done = 0
+    while (now := time.perf_counter()) < deadline:
+        if per_second:
+            # On a schedule: a request late for its time goes at once, none is skipped.
+            time.sleep(max(0.0, started + done / per_second - now))
         _run(attempt, load, lock)
+        done += 1
     results.put((load.latencies, dict(load.errors)))
 
 
-def concurrent_processes(attempts: list[Attempt], seconds: float) -> Load:
+def concurrent_processes(
+    attempts: list[Attempt], seconds: float, *, per_second: float | None = None
+) -> Load:
     """As ``concurrent``, but each attempt function in a process of its own (forked, so the
     functions need not be picklable): the load's clients then hold no lock of the measuring
-    process, whose own requests would otherwise wait for Python's GIL behind theirs."""
+    process, whose own requests would otherwise wait for Python's GIL behind theirs. With
+    ``per_second``, each client sends that many requests a second rather than as many as the
+    server answers."""
     context = multiprocessing.get_context("fork")
     results = context.SimpleQueue()
     started = time.perf_counter()
     deadline = started + seconds
     processes = [
-        context.Process(target=_process_worker, args=(attempt, deadline, results), daemon=True)
+        context.Process(
+            target=_process_worker,
+            args=(attempt, deadline, per_second, results),
+            daemon=True,
+        )
         for attempt in attempts
     ]
     for process in processes:

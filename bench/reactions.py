@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import client, sections
@@ -56,6 +57,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--page-requests", type=int, default=150, help="page reads per phase")
     parser.add_argument("--clients", type=int, default=8, help="readers tapping at once")
     parser.add_argument("--seconds", type=float, default=20, help="at most, under the taps")
+    parser.add_argument(
+        "--tap-rate", type=float, default=20, help="taps a second of each reader, paced"
+    )
     parser.add_argument("--db-name", default="forum_bench_reactions", help="dropped and recreated")
     parser.add_argument("--keep-db", action="store_true", help="leave the database afterwards")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
@@ -91,6 +95,16 @@ def hot_thread(slug: str) -> tuple[int, list[int]]:
         ).values_list("number", flat=True)
     )
     return root.number, numbers
+
+
+@dataclass
+class Phase:
+    """The page read while readers tap: its reads, the server's times of them, the taps."""
+
+    pages: client.Load = field(default_factory=client.Load)
+    server: list[float] = field(default_factory=list)
+    taps: client.Load = field(default_factory=client.Load)
+    queries: int | str = "-"
 
 
 class Tapper:
@@ -235,31 +249,37 @@ def run(argv: list[str]) -> None:
         quiet = client.sequential(lambda: read_page(reader, page), args.page_requests)
         quiet_server = server.timings("quiet")
 
-        say(f"the page, {args.clients} readers tapping")
-        tappers = [
-            Tapper(server.port, f"busy-tap{n}", page, numbers, 100 + n) for n in range(args.clients)
-        ]
-        busy_reader = Session(server.port, "busy")
-        under: dict[str, client.Load] = {}
-        sql_busy: list = []
-
-        def tapping() -> None:
-            under["taps"] = client.concurrent_processes([t.tap for t in tappers], args.seconds)
-
         # The tappers are forked: no database connection of this process goes with them.
-        connections.close_all()
-        background = threading.Thread(target=tapping)
-        background.start()
-        time.sleep(1)  # the tapping under way
-        sql_busy.append(in_process_page(page, renders=3)[0])
-        busy = client.Load()
-        started = time.perf_counter()
-        while len(busy.latencies) < args.page_requests and background.is_alive():
-            client._run(lambda: read_page(busy_reader, page), busy, threading.Lock())
-        busy.seconds = time.perf_counter() - started
-        background.join()
-        busy_server = server.timings("busy")
-        busy_taps = under["taps"]
+        def under_taps(tag: str, per_second: float | None) -> Phase:
+            tappers = [
+                Tapper(server.port, f"tap{n}-{tag}", page, numbers, 100 + n)
+                for n in range(args.clients)
+            ]
+            reader = Session(server.port, tag)
+            phase = Phase()
+
+            def tapping() -> None:
+                phase.taps = client.concurrent_processes(
+                    [t.tap for t in tappers], args.seconds, per_second=per_second
+                )
+
+            connections.close_all()
+            background = threading.Thread(target=tapping)
+            background.start()
+            time.sleep(1)  # the tapping under way
+            phase.queries = in_process_page(page, renders=3)[0].queries
+            started = time.perf_counter()
+            while len(phase.pages.latencies) < args.page_requests and background.is_alive():
+                client._run(lambda: read_page(reader, page), phase.pages, threading.Lock())
+            phase.pages.seconds = time.perf_counter() - started
+            background.join()
+            phase.server = server.timings(tag)
+            return phase
+
+        say(f"the page, {args.clients} readers tapping {args.tap_rate:g} times a second each")
+        paced = under_taps("paced", args.tap_rate)
+        say(f"the page, {args.clients} readers tapping as fast as they are answered")
+        flat_out = under_taps("busy", None)
         say("in process: taps, and the page with and without its reaction buttons")
         process_taps = in_process_taps(page, numbers, 200)
         with_buttons, without_buttons = in_process_fill_cost(page, 30)
@@ -272,7 +292,13 @@ def run(argv: list[str]) -> None:
                 f"{ms(p50(server_times)) if server_times else '-'} | {errors} | {target} |"
             )
 
-        queries_busy = sql_busy[0].queries if sql_busy else "-"
+        def taps_text(phase: Phase) -> str:
+            taps = phase.taps
+            return (
+                f"{len(taps.latencies)} in {taps.seconds:.1f} s ({taps.per_second:.0f}/s), "
+                f"p50 {ms(p50(taps.latencies))}; errors: {dict(taps.errors) or 'none'}"
+            )
+
         lines += [
             "",
             f"The page: {shown} comments, {kilobytes:.0f} KB (uncompressed).",
@@ -282,18 +308,23 @@ def run(argv: list[str]) -> None:
             row("a tap (sequential)", taps, tap_server, f"< {TARGET_TAP_MS} ms"),
             row("default page, nobody tapping", quiet, quiet_server, "-"),
             row(
-                f"default page, {args.clients} readers tapping",
-                busy,
-                busy_server,
+                f"default page, {args.clients} readers tapping {args.tap_rate:g}/s each",
+                paced.pages,
+                paced.server,
                 f"< {TARGET_PAGE_MS} ms",
             ),
+            row(
+                f"default page, {args.clients} readers tapping flat out",
+                flat_out.pages,
+                flat_out.server,
+                "-",
+            ),
             "",
-            f"Taps meanwhile: {len(busy_taps.latencies)} in {busy_taps.seconds:.1f} s "
-            f"({busy_taps.per_second:.0f}/s), p50 {ms(p50(busy_taps.latencies))}; errors: "
-            f"{dict(busy_taps.errors) or 'none'}.",
+            f"Taps meanwhile, {args.tap_rate:g}/s each: {taps_text(paced)}. Flat out: "
+            f"{taps_text(flat_out)}.",
             "",
             f"SQL queries of the page (in process): {sql_quiet.queries} with nobody tapping, "
-            f"{queries_busy} while they tap.",
+            f"{paced.queries} and {flat_out.queries} while they tap.",
             "",
             "In this process (Django's test client; no HTTP, no gunicorn): a tap "
             f"{ms(p50(process_taps))} p50 ({len(process_taps)} taps); the page "
