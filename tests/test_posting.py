@@ -1,6 +1,7 @@
 """The rules of posting (articles.posting) applied to edits, reports, resent forms and names."""
 
 import time
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,7 +20,7 @@ from articles.models import (
     Report,
     UsedFormToken,
 )
-from articles.posters import Poster
+from articles.posters import NAME_COOKIE, Poster
 
 from .helpers import form, reader
 
@@ -256,3 +257,35 @@ def test_staff_comments_carry_a_badge(url):
     reply_page = reader("203.0.113.2").get(f"{url}c/{staff_comment.number}/reply/").text
     assert '<span class="staff-badge">スタッフ</span>' in reply_page
     assert not Comment.objects.get(body="読者です").by_staff
+
+
+def _reply_template(page: str) -> str:
+    return page.split('<template id="reply-template">', 1)[1].split("</template>", 1)[0]
+
+
+def _comment_form(page: str) -> str:
+    return page.split('id="comment-form"', 1)[1].split("</form>", 1)[0]
+
+
+def test_the_reply_template_is_the_comment_form_as_shown_and_blank_when_a_post_comes_back(
+    url, post, article
+):
+    post(article)
+    browser = reader()
+    browser.cookies[NAME_COOKIE] = quote("常連")  # a remembered name fills both
+    page = browser.get(url).text
+    shown, template = _comment_form(page), _reply_template(page)
+    assert 'value="常連"' in template
+
+    def fields(html: str) -> str:
+        return html.split('name="csrfmiddlewaretoken"', 1)[1].split("</textarea>", 1)[0]
+
+    assert fields(template) == fields(shown)
+
+    refused = browser.post(f"{url}comment/", form({"body": "", "author_name": "名前"}))
+    assert refused.status_code == 400
+    assert 'value="名前"' in _comment_form(refused.text)
+    assert 'role="alert"' in _comment_form(refused.text)
+    template = _reply_template(refused.text)
+    assert 'role="alert"' not in template
+    assert 'value="名前"' not in template
