@@ -3,7 +3,7 @@ from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, Subquery
 from django.http import (
     Http404,
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from reactions import buttons as reaction_buttons
 
-from . import forms, linked_data, posters, posting, services
+from . import forms, linked_data, page_cache, posters, posting, services
 from .boards import ids, trips
 from .forms import CommentForm, ReportForm
 from .models import Article, Comment, Section, comment_url
@@ -151,13 +151,59 @@ def _article_page(
         request.GET.get("page")
     )
     threads = list(page.object_list)
+    # The page every reader without our cookies gets, whole from the cache when it is there.
+    shared = not form.is_bound and page_cache.cacheable(request)
+    cache_key = page_cache.key(request, article, page, threads) if shared else None
+    html = page_cache.fetch(cache_key) if cache_key else None
+    loaded: dict[int, list[Comment]] = {}
+    if html is None:
+        if shared:
+            form = CommentForm(initial={"issued": page_cache.ISSUED_SLOT}, user=request.user)
+        html = _render_article_page(
+            request,
+            article,
+            form,
+            page,
+            threads,
+            loaded,
+            order=order,
+            show_all=show_all,
+            shared=shared,
+            **extra,
+        )
+        if cache_key:
+            page_cache.store(cache_key, html)
+    html = reaction_buttons.fill_threads(
+        request, html, article=article, threads=threads, loaded=loaded, max_depth=depth
+    )
+    if shared:
+        html = page_cache.fill_tokens(request, html)
+    return HttpResponse(html, status=status)
+
+
+def _render_article_page(
+    request: HttpRequest,
+    article: Article,
+    form: CommentForm,
+    page: Page,
+    threads: list[tuple[int, int]],
+    loaded: dict[int, list[Comment]],
+    *,
+    order: str,
+    show_all: bool,
+    shared: bool,
+    **extra,
+) -> str:
+    """The page's HTML with its reaction slots left empty; ``loaded`` gets the comments read
+    for threads rendered afresh. Rendered for the cache (a form not bound, shown to a reader
+    without our cookies), its form tokens are left as slots too (``page_cache``)."""
+    depth = SHOW_ALL_DEPTH if show_all else MAX_DEPTH
     viewer = _viewer(request)
     if viewer.can_moderate:  # they see hidden and held comments: nothing from the cache
         personal = {tree_id for tree_id, _ in threads}
     else:
         personal = posters.personal_threads(request, [tree_id for tree_id, _ in threads])
     items = linked_data.ThreadItems(article, max_depth=depth)
-    loaded: dict[int, list[Comment]] = {}
 
     def on_load(by_tree: dict[int, list[Comment]]) -> None:
         loaded.update(by_tree)
@@ -166,18 +212,21 @@ def _article_page(
     comments_html = threads_html(
         article, threads, max_depth=depth, viewer=viewer, personal=personal, on_load=on_load
     )
-    comments_html = reaction_buttons.fill_threads(
-        request, comments_html, article=article, threads=threads, loaded=loaded, max_depth=depth
-    )
     comment_count = getattr(article, "comment_count", None)
     if comment_count is None:  # a form shown again: the article was read without its count
         comment_count = article.comments.visible().count() if page.paginator.count else 0
+    # For the cache: the same slot wherever a token goes (the forms', the language switch's).
+    tokens = {"csrf_token": page_cache.CSRF_SLOT} if shared else {}
     context = {
         "show_all": show_all,
         "article": article,
         "article_html": article_html(article),
         "comments_html": comments_html,
-        "reaction_form": reaction_buttons.form_html(request) if article.comments_open else "",
+        "reaction_form": (
+            reaction_buttons.form_html(request, token=tokens.get("csrf_token"))
+            if article.comments_open
+            else ""
+        ),
         "new": _new_number(request),
         "linked_data": linked_data.article_posting(
             request, article, comments=items.items(threads), comment_count=comment_count
@@ -191,17 +240,20 @@ def _article_page(
             ("best", gettext("Best")),
         ],
         "form": form,
-        **_comment_forms_html(request, form, **extra),
+        **_comment_forms_html(request, form, tokens, **extra),
         **extra,
+        **tokens,
     }
-    return render(request, "articles/article_detail.html", context, status=status)
+    return render_to_string("articles/article_detail.html", context, request=request)
 
 
-def _comment_forms_html(request: HttpRequest, form: CommentForm, **extra) -> dict[str, str]:
+def _comment_forms_html(
+    request: HttpRequest, form: CommentForm, tokens: dict[str, str], **extra
+) -> dict[str, str]:
     """The comment form's fields, and the reply form's (a <template> the page clones for each
     reply). Unless the comment form was sent back, the two are the same: rendered once."""
     form_html = render_to_string(
-        "articles/_comment_form.html", {"form": form, **extra}, request=request
+        "articles/_comment_form.html", {"form": form, **extra, **tokens}, request=request
     )
     if not form.is_bound:
         return {"comment_form_html": form_html, "reply_form_html": form_html}

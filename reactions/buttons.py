@@ -153,10 +153,11 @@ def fill(
     return mark_safe(form_html(request) + filled if with_form else filled)
 
 
-def form_html(request: HttpRequest) -> SafeString:
+def form_html(request: HttpRequest, *, token: str | None = None) -> SafeString:
     """The page's one reaction form, which every button submits to its comment's address: the
-    CSRF token is here once, and the rows hold nothing that differs from request to request."""
-    token = escape(get_token(request))
+    CSRF token is here once, and the rows hold nothing that differs from request to request.
+    ``token`` stands in for the request's own (a cached page's slot)."""
+    token = escape(get_token(request) if token is None else token)
     failed = escape(gettext("Your reaction could not be sent. Please try again."))
     return mark_safe(
         f'<form id="{FORM_ID}" class="reaction-form" method="post" data-failed="{failed}" hidden>'
