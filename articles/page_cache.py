@@ -6,8 +6,9 @@ token, masked anew for each response, and the comment form's ``issued`` token), 
 copy holds as slots filled for each request, and in its reaction counts, whose slots the view
 fills after (``reactions.buttons``), as it does for every page. Everything else the page shows
 is in the key: the article's versions and counters, the threads' versions, the page asked for,
-the language and time zone, and the markup that renders it. The copy lives a minute at most, so
-that nothing the key misses (a site setting, an author's renamed byline) outlasts that.
+the language and time zone, and the markup that renders it. A copy lives a minute
+(``PAGE_CACHE_TIMEOUT``), so that nothing the key misses (a site setting, an author's renamed
+byline) outlasts that.
 
 Only such a reader's request stores a copy, so a copy holds nothing another reader may not see.
 """
@@ -34,7 +35,9 @@ from .models import Article
 from .posters import NAME_COOKIE, POSTER_COOKIE
 from .threads import cache as fragments
 
-TIMEOUT = 60
+# A page longer than this (all threads of a large article on one page) is not kept: it would
+# crowd out many ordinary ones, and is read far less often.
+MAX_LENGTH = 1_000_000
 # What the cached copy holds where each response has its own token. Escaped wherever a page shows
 # text, a reader's "<" never comes out as "<", so no comment or article can contain one.
 CSRF_SLOT = "<!--csrf-token-->"
@@ -111,11 +114,12 @@ def key(request: HttpRequest, article: Article, page: Page, threads: list[tuple[
 
 
 def fetch(cache_key: str) -> str | None:
-    return caches[settings.RENDERED_CACHE].get(cache_key)
+    return caches[settings.PAGE_CACHE].get(cache_key)
 
 
 def store(cache_key: str, html: str) -> None:
-    caches[settings.RENDERED_CACHE].set(cache_key, html, TIMEOUT)
+    if len(html) <= MAX_LENGTH:
+        caches[settings.PAGE_CACHE].set(cache_key, html)
 
 
 def fill_tokens(request: HttpRequest, html: str) -> str:

@@ -285,6 +285,11 @@ RENDERED_CACHE_ENTRIES = int(
     or os.environ.get("FORUM_THREAD_CACHE_ENTRIES")
     or "20000"
 )
+# "pages": whole article pages for readers without a cookie of ours (articles.page_cache), a
+# minute each. Without Redis, each process keeps up to this many (a default page is ~250 KB).
+PAGE_CACHE = "pages"
+PAGE_CACHE_TIMEOUT = 60
+PAGE_CACHE_ENTRIES = int(os.environ.get("FORUM_PAGE_CACHE_ENTRIES") or "200")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -297,6 +302,12 @@ if REDIS_URL:
             "KEY_PREFIX": RENDERED_CACHE,
             "TIMEOUT": RENDERED_CACHE_TIMEOUT,
         },
+        PAGE_CACHE: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": PAGE_CACHE,
+            "TIMEOUT": PAGE_CACHE_TIMEOUT,
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
@@ -308,6 +319,12 @@ else:
             "TIMEOUT": RENDERED_CACHE_TIMEOUT,
             # Enough for every thread of the largest articles; about 5 KB each on average.
             "OPTIONS": {"MAX_ENTRIES": RENDERED_CACHE_ENTRIES},
+        },
+        PAGE_CACHE: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": PAGE_CACHE,
+            "TIMEOUT": PAGE_CACHE_TIMEOUT,
+            "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_ENTRIES},
         },
     }
 FORUM_RATE_LIMIT_STORE = "cache" if REDIS_URL else "database"

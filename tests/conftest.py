@@ -34,10 +34,11 @@ def _quick_posting_allowed(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_thread_cache():
-    """Each test starts with no rendered threads cached: ids repeat from test to test."""
+    """Each test starts with no rendered threads or pages cached: ids repeat from test to test."""
     from django.core.cache import caches
 
     caches[settings.RENDERED_CACHE].clear()
+    caches[settings.PAGE_CACHE].clear()
 
 
 @pytest.fixture

@@ -154,3 +154,12 @@ def test_the_key_holds_the_markup_of_the_page_and_its_fragments(article, post, m
     monkeypatch.setattr(page_cache.fragments, "thread_markup", lambda: "after-a-deploy")
     reader().get(url)
     assert request_key[0] != request_key[1]
+
+
+def test_a_page_too_long_to_keep_is_rendered_each_time(article, post, renders, monkeypatch):
+    post(article)
+    url = article.get_absolute_url()
+    monkeypatch.setattr(page_cache, "MAX_LENGTH", 1000)
+    reader().get(url)
+    reader().get(url)
+    assert renders == [url, url]
