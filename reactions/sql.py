@@ -1,6 +1,7 @@
 """The statements of reactions that the ORM built more slowly than the database answered them:
-a tap's (about 2 ms of a 5 ms tap), the comment's row locked and read with the reader's own
-reaction and the comment's new counts written; and a page's counts of its cached threads."""
+a tap's (about 2 ms of a 5 ms tap): the comment's row locked and read, the reader's own
+reaction read, and the comment's new counts written; and a page's counts of its cached
+threads."""
 
 from dataclasses import dataclass
 
@@ -12,22 +13,25 @@ from articles.sql.names import quoted_names
 
 from .models import COUNT_FIELDS, Reaction
 
-# Aliases: c, the comment; mine, the reader's reaction to it (if any).
+# Alias: c, the comment.
 _LOCKED = """\
 SELECT c.{comment[status]},
     EXISTS (SELECT 1 FROM {comment[comment]} held
      WHERE held.{comment[tree_id]} = c.{comment[tree_id]} AND held.{comment[lft]} < c.{comment[lft]}
      AND held.{comment[rght]} > c.{comment[rght]} AND held.{comment[status]} = %s),
-    {counts},
-    mine.{reaction[id]}, mine.{reaction[kind]},
-    {same_address}
+    {counts}
 FROM {comment[comment]} c
-LEFT JOIN {reaction[reaction]} mine ON mine.{reaction[comment]} = c.{comment[id]} AND {reader}
 WHERE c.{comment[id]} = %s"""
+
+# Aliases: mine, the reader's reaction (if any); other, anonymous readers' from the address.
+_READERS = """\
+SELECT mine.{reaction[id]}, mine.{reaction[kind]}, {same_address}
+FROM (SELECT 1 AS one) here
+LEFT JOIN {reaction[reaction]} mine ON mine.{reaction[comment]} = %s AND {reader}"""
 
 _SAME_ADDRESS = """\
 (SELECT COUNT(*) FROM {reaction[reaction]} other
- WHERE other.{reaction[comment]} = c.{comment[id]} AND other.{reaction[user]} IS NULL
+ WHERE other.{reaction[comment]} = %s AND other.{reaction[user]} IS NULL
  AND other.{reaction[ip_hash]} = %s)"""
 
 _COUNTS = (
@@ -55,35 +59,41 @@ def _names() -> dict[str, dict[str, str]]:
 
 
 def lock_comment(comment_id: int, poster: Poster) -> Locked | None:
-    """Lock the comment's row (until the transaction ends) and read it; None if it is gone."""
+    """Lock the comment's row (until the transaction ends) and read it, then the reader's own
+    reaction to it; None if it is gone.
+
+    Two statements, not one: a statement that waited for the lock sees the locked row as it is
+    now but every other row as it was when it began, so a reader's second tap, waiting for their
+    first, would miss the reaction the first one wrote. The second statement begins once the
+    lock is held, and sees it.
+    """
     names = _names()
-    params: list = [Comment.Status.PENDING.value]
+    counts = ", ".join(f"c.{names['comment'][field]}" for field in COUNT_FIELDS.values())
+    locked = _LOCKED.format(counts=counts, **names)
+    if connection.features.has_select_for_update_of:
+        # Not the reaction's row, which may not exist: the comment's orders its readers.
+        locked += " FOR NO KEY UPDATE OF c"
     if poster.account is not None:
         reader = "mine.{reaction[user]} = %s".format_map(names)
         same_address = "0"
-        params_tail = [poster.account.pk]
+        params = [comment_id, poster.account.pk]
     else:
         reader = "mine.{reaction[user]} IS NULL AND mine.{reaction[poster_key]} = %s".format_map(
             names
         )
         same_address = _SAME_ADDRESS.format_map(names)
-        params.append(poster.ip_hash)
-        params_tail = [poster.key]
-    counts = ", ".join(f"c.{names['comment'][field]}" for field in COUNT_FIELDS.values())
-    sql = _LOCKED.format(counts=counts, reader=reader, same_address=same_address, **names)
-    if connection.features.has_select_for_update_of:
-        # Not the reaction's row, which may not exist: the comment's orders its readers.
-        sql += " FOR NO KEY UPDATE OF c"
+        params = [comment_id, poster.ip_hash, comment_id, poster.key]
+    readers = _READERS.format(reader=reader, same_address=same_address, **names)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *params_tail, comment_id])
+        cursor.execute(locked, [Comment.Status.PENDING.value, comment_id])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    status, held_above, *rest = row
-    kinds = list(COUNT_FIELDS)
-    counts = dict(zip(kinds, rest[: len(kinds)], strict=True))
-    mine_id, mine_kind, same = rest[len(kinds) :]
-    return Locked(status, bool(held_above), counts, mine_id, mine_kind, same)
+        if row is None:
+            return None
+        cursor.execute(readers, params)
+        mine_id, mine_kind, same = cursor.fetchone()
+    status, held_above, *counted = row
+    by_kind = dict(zip(COUNT_FIELDS, counted, strict=True))
+    return Locked(status, bool(held_above), by_kind, mine_id, mine_kind, same)
 
 
 def write_counts(comment_id: int, counts: dict[str, int], best_score: float) -> None:

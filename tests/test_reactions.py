@@ -458,6 +458,69 @@ def test_readers_tapping_at_once_while_replies_come_in_keep_exact_counts(article
     assert article.comments.count() == 17
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("before", "first", "second", "after"),
+    [
+        # A double tap: the second takes the first back.
+        ([], "agree", "agree", []),
+        # A tap that withdraws, then one that reacts again.
+        (["agree"], "agree", "agree", ["agree"]),
+        # A tap that withdraws, then one that reacts otherwise, among other readers' reactions.
+        (["agree"], "agree", "disagree", ["disagree"]),
+    ],
+)
+def test_a_readers_second_tap_waiting_for_the_first_sees_what_it_wrote(
+    article, before, first, second, after
+):
+    """The second tap waits for the comment's row that the first holds; once it has it, it
+    must see the reaction the first one wrote, or it would count from what it saw before."""
+    import threading
+
+    from django.db import close_old_connections, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass of the suite")
+    target = services.comment_create(article=article, body="二度押し")
+    for n in range(4):
+        reacting.reaction_toggle(
+            comment=target, kind="agree", poster=anonymous(f"203.0.113.{n}", key=f"other-{n}")
+        )
+    for kind in before:
+        reacting.reaction_toggle(comment=target, kind=kind, poster=anonymous())
+    first_done, errors = threading.Event(), []
+
+    def second_tap() -> None:
+        try:
+            first_done.wait()
+            comment = Comment.objects.get_with_article(slug=article.slug, number=target.number)
+            # The same browser from another address (a phone between networks): its rate
+            # counters are not the first tap's, whose rows stay locked until it commits.
+            browser = anonymous("198.51.100.99")
+            reacting.reaction_toggle(comment=comment, kind=second, poster=browser)
+        except Exception as error:
+            errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            connections.close_all()
+
+    waiting = threading.Thread(target=second_tap)
+    waiting.start()
+    with transaction.atomic():  # the first tap's lock held until this commits
+        comment = Comment.objects.get_with_article(slug=article.slug, number=target.number)
+        reacting.reaction_toggle(comment=comment, kind=first, poster=anonymous())
+        first_done.set()
+        waiting.join(timeout=0.5)  # the second tap is waiting for the row meanwhile
+        assert waiting.is_alive()
+    waiting.join(timeout=30)
+    close_old_connections()
+    assert errors == []
+    mine = Reaction.objects.filter(comment=target, poster_key=anonymous().key)
+    assert list(mine.values_list("kind", flat=True)) == after
+    stored = Counter(Reaction.objects.filter(comment=target).values_list("kind", flat=True))
+    assert counts(target) == (stored["agree"], stored["insightful"], stored["disagree"])
+    assert stored["agree"] == 4 + after.count("agree")
+
+
 def test_a_tap_takes_a_fixed_number_of_queries(thread, post, django_assert_max_num_queries):
     browser = reader()
     comments = numbered(thread)
