@@ -2,21 +2,24 @@
 
 Most readers of a news article are such readers: not signed in, never posted or reacted here,
 no name remembered, no message waiting. Their page differs only in its form tokens (the CSRF
-token, masked anew for each response, and the comment form's ``issued`` token), which the cached
-copy holds as slots filled for each request, and in its reaction counts, whose slots the view
-fills after (``reactions.buttons``), as it does for every page. Everything else the page shows
-is in the key: the article's versions and counters, the threads' versions, the page asked for,
-the language and time zone, and the markup that renders it. A copy lives a minute
-(``PAGE_CACHE_TIMEOUT``), so that nothing the key misses (a site setting, an author's renamed
-byline) outlasts that.
+token, masked anew for each response, and the comment and reply forms' ``issued`` tokens),
+which the cached copy holds as slots filled for each response, and in its reaction counts, whose
+slots the view fills after (``reactions.buttons``), as it does for every page. Everything else
+the page shows is in the key: the article's versions and counters, the threads' versions, the
+page asked for, the language and time zone, and the markup that renders it. A copy lives a
+minute (``PAGE_CACHE_TIMEOUT``), so that nothing the key misses (a site setting, an author's
+renamed byline) outlasts that.
 
 Only such a reader's request stores a copy, so a copy holds nothing another reader may not see.
 """
 
 import functools
 import hashlib
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
+import django
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -25,7 +28,6 @@ from django.core.paginator import Page
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
-from django.utils.html import escape
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
@@ -38,12 +40,9 @@ from .threads import cache as fragments
 # A page longer than this (all threads of a large article on one page) is not kept: it would
 # crowd out many ordinary ones, and is read far less often.
 MAX_LENGTH = 1_000_000
-# What the cached copy holds where each response has its own token. Escaped wherever a page shows
-# text, a reader's "<" never comes out as "<", so no comment or article can contain one.
-CSRF_SLOT = "<!--csrf-token-->"
-ISSUED_SLOT = "<!--form-issued-->"
-# The query parameters the page reads; a request with any other is not served from the cache
-# (the page repeats its address in the log-in and language links).
+# The query parameters the page reads. A request with any other, or with one spelled otherwise
+# than the page it gets (the page repeats its address in the log-in and language links), is not
+# served from the cache: a copy per made-up address would crowd out the real ones.
 PARAMETERS = frozenset({"order", "page", "all"})
 TEMPLATES = (
     "base.html",
@@ -55,8 +54,23 @@ TEMPLATES = (
 )
 
 
-def cacheable(request: HttpRequest) -> bool:
-    """Whether this request's page is the one every reader without our cookies gets."""
+@dataclass(frozen=True)
+class Slots:
+    """Where a cached copy holds each response's own tokens: values drawn at random for each
+    rendering and kept with the copy, so that no text on the page can hold one."""
+
+    csrf: str
+    issued: str  # the comment form's
+    reply_issued: str  # the reply form's (the page clones it for each reply)
+
+    @classmethod
+    def drawn(cls) -> "Slots":
+        return cls(*(f"slot{secrets.token_hex(16)}" for _ in range(3)))
+
+
+def cacheable(request: HttpRequest, *, order: str, page: Page, show_all: bool) -> bool:
+    """Whether this request's page is the one every reader without our cookies gets, asked for
+    at its own address."""
     cookies = request.COOKIES
     return (
         request.method in ("GET", "HEAD")
@@ -64,20 +78,36 @@ def cacheable(request: HttpRequest) -> bool:
         and POSTER_COOKIE not in cookies  # their own comments and reactions
         and NAME_COOKIE not in cookies  # the name the form remembers
         and CookieStorage.cookie_name not in cookies  # a message waiting
-        and set(request.GET) <= PARAMETERS
+        and _canonical(request, order=order, page=page, show_all=show_all)
+    )
+
+
+def _canonical(request: HttpRequest, *, order: str, page: Page, show_all: bool) -> bool:
+    query = request.GET
+    if set(query) - PARAMETERS or any(len(query.getlist(name)) > 1 for name in query):
+        return False
+    number = str(page.number)
+    return (
+        query.get("order", order) == order
+        and query.get("page", number) == number
+        and query.get("all", "1" if show_all else "") == ("1" if show_all else "")
     )
 
 
 @functools.cache
 def _markup() -> str:
     """The files that make the page: templates, the code that fills them, the catalogues."""
+    from live.templatetags import live
     from reactions import buttons
 
-    from . import linked_data, views
+    from . import forms, linked_data, views
+    from .templatetags import sharing
 
     sources = [get_template(name).origin.name for name in TEMPLATES]
-    sources += [views.__file__, linked_data.__file__, buttons.__file__, __file__]
-    fingerprint = fragments.markup_fingerprint(*sources)
+    modules = (views, forms, linked_data, buttons, live, sharing)
+    sources += [module.__file__ for module in modules] + [__file__]
+    # Django's own: its form widgets' templates.
+    fingerprint = django.get_version() + fragments.markup_fingerprint(*sources)
     # The static files' hashed names, which a deploy's collectstatic changes.
     manifest = getattr(staticfiles_storage, "manifest_name", None)
     if manifest and staticfiles_storage.exists(manifest):
@@ -113,17 +143,19 @@ def key(request: HttpRequest, article: Article, page: Page, threads: list[tuple[
     return f"page:{markup}:{article.pk}:{digest}"
 
 
-def fetch(cache_key: str) -> str | None:
+def fetch(cache_key: str) -> tuple[Slots, str] | None:
     return caches[settings.PAGE_CACHE].get(cache_key)
 
 
-def store(cache_key: str, html: str) -> None:
+def store(cache_key: str, slots: Slots, html: str) -> None:
     if len(html) <= MAX_LENGTH:
-        caches[settings.PAGE_CACHE].set(cache_key, html)
+        caches[settings.PAGE_CACHE].set(cache_key, (slots, html))
 
 
-def fill_tokens(request: HttpRequest, html: str) -> str:
+def fill_tokens(request: HttpRequest, slots: Slots, html: str) -> str:
     """The copy's token slots filled for this response (``get_token`` also sets the cookie)."""
-    return html.replace(escape(CSRF_SLOT), get_token(request)).replace(
-        escape(ISSUED_SLOT), form_token()
+    return (
+        html.replace(slots.csrf, get_token(request))
+        .replace(slots.issued, form_token())
+        .replace(slots.reply_issued, form_token())
     )

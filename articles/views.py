@@ -15,7 +15,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -152,13 +152,18 @@ def _article_page(
     )
     threads = list(page.object_list)
     # The page every reader without our cookies gets, whole from the cache when it is there.
-    shared = not form.is_bound and page_cache.cacheable(request)
+    shared = not form.is_bound and page_cache.cacheable(
+        request, order=order, page=page, show_all=show_all
+    )
     cache_key = page_cache.key(request, article, page, threads) if shared else None
-    html = page_cache.fetch(cache_key) if cache_key else None
+    cached = page_cache.fetch(cache_key) if cache_key else None
     loaded: dict[int, list[Comment]] = {}
-    if html is None:
-        if shared:
-            form = CommentForm(initial={"issued": page_cache.ISSUED_SLOT}, user=request.user)
+    if cached is not None:
+        slots, html = cached
+    else:
+        slots = page_cache.Slots.drawn() if shared else None
+        if slots is not None:
+            form = CommentForm(initial={"issued": slots.issued}, user=request.user)
         html = _render_article_page(
             request,
             article,
@@ -168,16 +173,16 @@ def _article_page(
             loaded,
             order=order,
             show_all=show_all,
-            shared=shared,
+            slots=slots,
             **extra,
         )
         if cache_key:
-            page_cache.store(cache_key, html)
+            page_cache.store(cache_key, slots, html)
     html = reaction_buttons.fill_threads(
         request, html, article=article, threads=threads, loaded=loaded, max_depth=depth
     )
-    if shared:
-        html = page_cache.fill_tokens(request, html)
+    if slots is not None:
+        html = page_cache.fill_tokens(request, slots, html)
     return HttpResponse(html, status=status)
 
 
@@ -191,7 +196,7 @@ def _render_article_page(
     *,
     order: str,
     show_all: bool,
-    shared: bool,
+    slots: page_cache.Slots | None,
     **extra,
 ) -> str:
     """The page's HTML with its reaction slots left empty; ``loaded`` gets the comments read
@@ -215,8 +220,9 @@ def _render_article_page(
     comment_count = getattr(article, "comment_count", None)
     if comment_count is None:  # a form shown again: the article was read without its count
         comment_count = article.comments.visible().count() if page.paginator.count else 0
-    # For the cache: the same slot wherever a token goes (the forms', the language switch's).
-    tokens = {"csrf_token": page_cache.CSRF_SLOT} if shared else {}
+    # For the cache: the same slot wherever the CSRF token goes (the forms', the language
+    # switch's).
+    tokens = {"csrf_token": slots.csrf} if slots is not None else {}
     context = {
         "show_all": show_all,
         "article": article,
@@ -240,7 +246,7 @@ def _render_article_page(
             ("best", gettext("Best")),
         ],
         "form": form,
-        **_comment_forms_html(request, form, tokens, **extra),
+        **_comment_forms_html(request, form, slots, **extra),
         **extra,
         **tokens,
     }
@@ -248,15 +254,22 @@ def _render_article_page(
 
 
 def _comment_forms_html(
-    request: HttpRequest, form: CommentForm, tokens: dict[str, str], **extra
+    request: HttpRequest, form: CommentForm, slots: page_cache.Slots | None, **extra
 ) -> dict[str, str]:
     """The comment form's fields, and the reply form's (a <template> the page clones for each
-    reply). Unless the comment form was sent back, the two are the same: rendered once."""
+    reply). Unless the comment form was sent back, the two differ only in their single-use
+    ``issued`` token: rendered once, each given its own."""
+    tokens = {"csrf_token": slots.csrf} if slots is not None else {}
     form_html = render_to_string(
         "articles/_comment_form.html", {"form": form, **extra, **tokens}, request=request
     )
     if not form.is_bound:
-        return {"comment_form_html": form_html, "reply_form_html": form_html}
+        reply_issued = slots.reply_issued if slots is not None else forms.form_token()
+        return {
+            "comment_form_html": form_html,
+            # The token is a signed value of its own: it stands nowhere else in the HTML.
+            "reply_form_html": mark_safe(form_html.replace(form.initial["issued"], reply_issued)),
+        }
     reply_form = CommentForm(
         initial={"author_name": posters.remembered_name(request)}, user=request.user
     )

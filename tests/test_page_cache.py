@@ -47,14 +47,13 @@ def test_readers_without_cookies_share_one_rendering_each_with_its_own_tokens(
     assert renders == [url]  # the second came from the cache
     for page in (one.text, two.text):
         assert "最初のコメント" in page
-        assert "csrf-token" not in page
-        assert "form-issued" not in page
+        assert not re.search("slot[0-9a-f]{32}", page)
     # Each page carries its reader's own CSRF token (one per form: comment, reply, reaction,
     # language) and a fresh form token, and the reader can post with them.
     assert set(hidden(one.text, "csrfmiddlewaretoken")).isdisjoint(
         hidden(two.text, "csrfmiddlewaretoken")
     )
-    assert hidden(one.text, "issued")[0] != hidden(two.text, "issued")[0]
+    assert len({*hidden(one.text, "issued"), *hidden(two.text, "issued")}) == 4
     for client, page in ((first, one.text), (second, two.text)):
         posted = client.post(
             f"{url}comment/",
@@ -104,7 +103,16 @@ def test_a_tap_shows_on_the_cached_copy_at_once(article, post, renders):
 
 @pytest.mark.parametrize(
     "who",
-    ["poster cookie", "name cookie", "signed in", "just posted", "other parameter"],
+    [
+        "poster cookie",
+        "name cookie",
+        "signed in",
+        "message waiting",
+        "just posted",
+        "another parameter",
+        "a page spelled otherwise",
+        "an order made up",
+    ],
 )
 def test_readers_with_something_of_their_own_get_their_own_page(article, post, renders, who):
     post(article)
@@ -118,10 +126,16 @@ def test_readers_with_something_of_their_own_get_their_own_page(article, post, r
         client.cookies[NAME_COOKIE] = quote("常連さん")
     elif who == "signed in":
         client.force_login(get_user_model().objects.create_user("reader"))
+    elif who == "message waiting":
+        client.cookies["messages"] = "a message"
     elif who == "just posted":
         path = f"{url}?new=1"
-    else:
+    elif who == "another parameter":
         path = f"{url}?utm_source=feed"
+    elif who == "a page spelled otherwise":
+        path = f"{url}?page=01"
+    else:
+        path = f"{url}?order=junk"
     page = client.get(path)
     assert page.status_code == 200
     assert renders == [url, path]
@@ -163,3 +177,25 @@ def test_a_page_too_long_to_keep_is_rendered_each_time(article, post, renders, m
     reader().get(url)
     reader().get(url)
     assert renders == [url, url]
+
+
+def test_a_comment_holding_what_looks_like_a_slot_shows_as_written(article, post):
+    post(article, "<!--csrf-token--> と <!--form-issued--> と slot0123456789abcdef0123456789abcdef")
+    url = article.get_absolute_url()
+    reader().get(url)
+    client = reader()
+    page = client.get(url).text
+    assert "&lt;!--csrf-token--&gt; と &lt;!--form-issued--&gt; と slot0123" in page
+    token = hidden(page, "csrfmiddlewaretoken")[0]
+    # Only in the four forms that send it (comment, reply, reaction, language), not in the text.
+    assert hidden(page, "csrfmiddlewaretoken") == [token] * 4
+    assert page.count(token) == 4
+
+
+def test_the_queries_a_page_may_be_asked_with_are_cached_apart(article, post, renders):
+    post(article)
+    url = article.get_absolute_url()
+    for query in ("", "?order=newest", "?order=newest&all=1", "?page=1"):
+        reader().get(f"{url}{query}")
+        reader().get(f"{url}{query}")
+    assert renders == [url, f"{url}?order=newest", f"{url}?order=newest&all=1", f"{url}?page=1"]

@@ -1,5 +1,6 @@
 """The rules of posting (articles.posting) applied to edits, reports, resent forms and names."""
 
+import re
 import time
 from urllib.parse import quote
 
@@ -280,7 +281,14 @@ def test_the_reply_template_is_the_comment_form_as_shown_and_blank_when_a_post_c
     def fields(html: str) -> str:
         return html.split('name="csrfmiddlewaretoken"', 1)[1].split("</textarea>", 1)[0]
 
-    assert fields(template) == fields(shown)
+    def issued(html: str) -> str:
+        return re.search(r'name="issued" value="([^"]*)"', html).group(1)
+
+    # The same fields, each form with its own single-use token.
+    assert issued(template) != issued(shown)
+    assert fields(template).replace(issued(template), "") == fields(shown).replace(
+        issued(shown), ""
+    )
 
     refused = browser.post(f"{url}comment/", form({"body": "", "author_name": "名前"}))
     assert refused.status_code == 400
