@@ -1,7 +1,8 @@
 """Benchmark reactions on PostgreSQL behind gunicorn: a tap, and the hot thread's page while
 readers tap away at it.
 
-    .venv/bin/python -m bench.reactions [--size 1000] [--taps 300] [--seconds 20] [--keep-db]
+    .venv/bin/python -m bench.reactions [--size 1000] [--taps 300] [--seconds 20] [--tap-rate 20]
+        [--keep-db]
 
 Creates (drops and recreates) its own database (``forum_bench_reactions``), seeds one hot article
 (``bench-hot-SIZE``, bench.seed), serves it with gunicorn (2 workers) and measures over HTTP:
@@ -10,8 +11,10 @@ Creates (drops and recreates) its own database (``forum_bench_reactions``), seed
    on the comments of the article's largest thread on its default page: p50 as the client and
    as the server's request log see it (target: under 5 ms);
 2. the article's default page (oldest first, page 1) read sequentially, first with nobody
-   reacting, then while ``--clients`` (8) readers, each a browser of its own, tap the comments
-   of that thread continuously: p50 (target: under 10 ms) and how many taps went through;
+   reacting, then while ``--clients`` (8) readers, each a browser in a process of its own, tap
+   the comments of that thread continuously, ``--tap-rate`` (20) times a second each: p50
+   (target: under 10 ms) and how many taps went through; then again while they tap flat out,
+   each tap sent as soon as the last one is answered (no target: see bench/README.md);
 3. the page's SQL queries, counted in this process (Django's test client) before and during the
    taps: the same number, whatever the counts.
 
@@ -207,9 +210,10 @@ def run(argv: list[str]) -> None:
         f"PostgreSQL {postgres_version()}; gunicorn, 2 sync workers; "
         f"load average before: {load_average()}",
         "",
-        "On 2 cores shared by the server, PostgreSQL and the clients: the 8 tapping clients "
-        "keep both gunicorn workers busy, and a page read meanwhile waits its turn (compare its "
-        "p50 with the server's own).",
+        f"On 2 cores shared by the server, PostgreSQL and the clients. The page's target is read "
+        f"while {args.clients} readers tap {args.tap_rate:g} times a second each; tapping flat "
+        "out, they keep both gunicorn workers busy and a page read waits behind their taps for "
+        "one (compare its p50 with the server's own; bench/README.md).",
     ]
     say(f"database {args.db_name}: dropping and creating")
     recreate_database(args.db_name)
