@@ -78,6 +78,9 @@ def cacheable(request: HttpRequest, *, order: str, page: Page, show_all: bool) -
         and POSTER_COOKIE not in cookies  # their own comments and reactions
         and NAME_COOKIE not in cookies  # the name the form remembers
         and CookieStorage.cookie_name not in cookies  # a message waiting
+        # Not a page of all the threads: long, read far less often, and its token slots would
+        # cost more to fill than rendering it with the tokens does.
+        and not show_all
         and _canonical(request, order=order, page=page, show_all=show_all)
     )
 
@@ -126,7 +129,6 @@ def key(request: HttpRequest, article: Article, page: Page, threads: list[tuple[
         article.comments_open,
         ids.shown_for(article),  # the site's switch and the article's
         article.byline,
-        getattr(article, "comment_count", None),
         page.number,
         page.paginator.count,
         tuple(threads),
@@ -141,6 +143,19 @@ def key(request: HttpRequest, article: Article, page: Page, threads: list[tuple[
     # The fragments' markup too: the page holds them.
     markup = f"{_markup()}{fragments.thread_markup()}{fragments.article_markup()}"
     return f"page:{markup}:{article.pk}:{digest}"
+
+
+def published_count(article: Article) -> int:
+    """The article's published comments (the figure lists of articles show), cached under the
+    counters that every change to them moves: its last comment number (a post) and its
+    ``publicity_seq`` (a comment approved, hidden, removed or deleted); a minute at most."""
+    key = f"published:{article.pk}:{article.last_comment_number}:{article.publicity_seq}"
+    cache = caches[settings.RENDERED_CACHE]
+    count = cache.get(key)
+    if count is None:
+        count = article.comments.visible().count()
+        cache.set(key, count, settings.PAGE_CACHE_TIMEOUT)
+    return count
 
 
 def fetch(cache_key: str) -> tuple[Slots, str] | None:

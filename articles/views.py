@@ -217,9 +217,7 @@ def _render_article_page(
     comments_html = threads_html(
         article, threads, max_depth=depth, viewer=viewer, personal=personal, on_load=on_load
     )
-    comment_count = getattr(article, "comment_count", None)
-    if comment_count is None:  # a form shown again: the article was read without its count
-        comment_count = article.comments.visible().count() if page.paginator.count else 0
+    comment_count = page_cache.published_count(article) if page.paginator.count else 0
     # For the cache: the same slot wherever the CSRF token goes (the forms', the language
     # switch's).
     tokens = {"csrf_token": slots.csrf} if slots is not None else {}

@@ -9,8 +9,7 @@ from one query for the counts of all its threads, and one for the reader's own r
 """
 
 import functools
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 
 from django.db.models import Q
@@ -25,7 +24,9 @@ from articles.posters import POSTER_COOKIE, poster_key
 from . import sql
 from .models import COUNT_FIELDS, Reaction, ReactionKind
 
-SLOT = re.compile(r"<!--reactions:(\d+)-->")
+# A comment's slot in the cached HTML (articles.threads.rows.reactions_slot): SLOT_OPEN, its
+# number, SLOT_CLOSE.
+SLOT_OPEN, SLOT_CLOSE = "<!--reactions:", "-->"
 FORM_ID = "reaction-form"
 
 Counts = dict[int, tuple[int, ...]]  # comment number: each kind's count, in ReactionKind's order
@@ -116,15 +117,15 @@ def fill(
 ) -> SafeString:
     """Put each comment's buttons (or, where comments are closed, its counts) into its slot;
     with the form they submit before them unless ``with_form`` is false (the page has it)."""
-    if "<!--reactions:" not in html:
+    if SLOT_OPEN not in html:
         return mark_safe(html)
     labels = _labels(get_language())
     kinds = [str(kind) for kind in ReactionKind]
     article_url = article.get_absolute_url()
     if not article.comments_open:
 
-        def shown(match: re.Match) -> str:
-            numbers = counts.get(int(match.group(1)), NO_REACTIONS)
+        def shown(number: int) -> str:
+            numbers = counts.get(number, NO_REACTIONS)
             spans = "".join(
                 f'<span class="reaction" data-kind="{kind}">{label} '
                 f'<span class="reaction-count">{count}</span></span>'
@@ -132,10 +133,9 @@ def fill(
             )
             return f'<span class="reactions">{spans}</span>'
 
-        return mark_safe(SLOT.sub(shown, html))
+        return mark_safe(_fill_slots(html, shown))
 
-    def buttons(match: re.Match) -> str:
-        number = int(match.group(1))
+    def buttons(number: int) -> str:
         numbers = counts.get(number, NO_REACTIONS)
         pressed = mine.get(number)
         action = f"{comment_url(article_url, number)}react/"
@@ -149,8 +149,22 @@ def fill(
         out.append("</span>")
         return "".join(out)
 
-    filled = SLOT.sub(buttons, html)
+    filled = _fill_slots(html, buttons)
     return mark_safe(form_html(request) + filled if with_form else filled)
+
+
+def _fill_slots(html: str, content: Callable[[int], str]) -> str:
+    """Each slot replaced by ``content`` of its comment number. By splitting rather than with a
+    regular expression: on a page of all 10,000 comments (30 MB), a third of the time."""
+    pieces = html.split(SLOT_OPEN)
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        number, close, rest = piece.partition(SLOT_CLOSE)
+        if close and number.isascii() and number.isdigit():
+            out += [content(int(number)), rest]
+        else:  # not a slot (none of ours is written otherwise)
+            out += [SLOT_OPEN, piece]
+    return "".join(out)
 
 
 def form_html(request: HttpRequest, *, token: str | None = None) -> SafeString:

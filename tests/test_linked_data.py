@@ -119,7 +119,9 @@ def test_a_cold_article_page_reads_its_comments_once(
 ):
     root = post(article, "スレ")
     post(article, "返信", parent=root)
-    with django_assert_max_num_queries(8) as small:
+    # 9: the published-comment count is a query of its own when the page is rendered (and kept
+    # under the article's counters), no longer a part of every page's read of the article.
+    with django_assert_max_num_queries(9) as small:
         client.get(article.get_absolute_url())
     for n in range(50):
         root = post(article, f"スレ{n}")

@@ -1,19 +1,17 @@
-"""The article page's one read of its article: what ``Article.objects.with_comment_count()
-.select_related("author", "featured_image").published().get(slug=…)`` loads, in a query written
-out (the ORM took about 0.8 ms to build that query, longer than the database took to answer it)."""
+"""The article page's one read of its article: what ``Article.objects.published()
+.select_related("author", "featured_image").get(slug=…)`` loads, in a query written out (the ORM
+took about 0.8 ms to build that query, longer than the database took to answer it)."""
 
 from django.contrib.auth import get_user_model
 from django.db import connections
 from django.utils import timezone
 
-from ..models import Article, Comment, Image
+from ..models import Article, Image
 from .instances import from_row, select_list
 from .names import quoted_names
 
 _ARTICLE = """\
-SELECT {article_columns}, {author_columns}, {image_columns},
-    (SELECT COUNT(*) FROM {comment[comment]} c
-     WHERE c.{comment[article]} = a.{article[id]} AND c.{comment[status]} = %s)
+SELECT {article_columns}, {author_columns}, {image_columns}
 FROM {article[article]} a
 LEFT JOIN {user_table} u ON u.{user_pk} = a.{article[author]}
 LEFT JOIN {image[image]} i ON i.{image[id]} = a.{article[featured_image]}
@@ -21,8 +19,8 @@ WHERE a.{article[slug]} = %s AND a.{article[status]} = %s AND a.{article[publish
 
 
 def published_article(slug: str, *, using: str = "default") -> Article | None:
-    """The published article ``slug`` with its author, featured image and ``comment_count``
-    (its published comments, as ``with_comment_count`` counts them); or None."""
+    """The published article ``slug`` with its author and featured image; or None. (Its comment
+    count is ``page_cache.published_count``: counting them here took 4 ms at 10,000 comments.)"""
     connection = connections[using]
     user_model = get_user_model()
     quote = connection.ops.quote_name
@@ -31,7 +29,6 @@ def published_article(slug: str, *, using: str = "default") -> Article | None:
         author_columns=select_list(user_model, connection, "u"),
         image_columns=select_list(Image, connection, "i"),
         article=quoted_names(Article, connection),
-        comment=quoted_names(Comment, connection),
         image=quoted_names(Image, connection),
         user_table=quote(user_model._meta.db_table),
         user_pk=quote(user_model._meta.pk.column),
@@ -40,7 +37,6 @@ def published_article(slug: str, *, using: str = "default") -> Article | None:
         cursor.execute(
             statement,
             [
-                Comment.Status.PUBLISHED,
                 slug,
                 Article.Status.PUBLISHED,
                 connection.ops.adapt_datetimefield_value(timezone.now()),
@@ -60,5 +56,4 @@ def published_article(slug: str, *, using: str = "default") -> Article | None:
     article.featured_image = (
         from_row(Image, image, connection) if article.featured_image_id else None
     )
-    article.comment_count = row[ends[2]]
     return article
