@@ -19,10 +19,12 @@ class ArticleSitemap(_Sitemap):
     changefreq = "hourly"
 
     def items(self) -> QuerySet[Article]:
-        # Numbers are handed out in posting order: the newest published comment is the one with
+        # Numbers are handed out in posting order: the newest public comment is the one with
         # the highest number, which the (article, number) index finds without reading the rest.
+        # Public, not merely published: a reply under a held comment is not there for readers.
         newest = Subquery(
-            Comment.objects.filter(article=OuterRef("pk"), status=Comment.Status.PUBLISHED)
+            Comment.objects.public()
+            .filter(article=OuterRef("pk"))
             .order_by("-number")
             .values("created_at")[:1]
         )

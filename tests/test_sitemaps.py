@@ -36,6 +36,12 @@ def test_the_sitemap_lists_published_articles_with_their_newest_public_comment(d
     )
     hidden = services.comment_create(article=lively, body="今日")
     services.comment_set_status(comment=hidden, status=Comment.Status.HIDDEN, moderator=None)
+    # A reply today under a comment held since two days ago: readers see neither.
+    held = services.comment_create(
+        article=lively, body="保留", created_at=timezone.now() - timedelta(days=2)
+    )
+    services.comment_create(article=lively, parent=held, body="保留への返信")
+    services.comment_set_status(comment=held, status=Comment.Status.PENDING, moderator=None)
     Article.objects.create(title="下書き", slug="draft", status=Article.Status.DRAFT)
     later = timezone.now() + timedelta(days=1)
     Article.objects.create(title="予約", slug="scheduled", published_at=later)
@@ -43,7 +49,7 @@ def test_the_sitemap_lists_published_articles_with_their_newest_public_comment(d
     urls = sitemap(client)
     assert urls == {
         "http://testserver/articles/quiet/": day(quiet.published_at),
-        # A hidden comment changes nothing readers see.
+        # A hidden comment, or a reply under a held one, changes nothing readers see.
         "http://testserver/articles/%E8%A8%98%E4%BA%8B/": day(timezone.now() - timedelta(days=3)),
         "http://testserver/sections/intl/": None,
     }
