@@ -221,6 +221,25 @@ def test_a_moderators_decision_survives_a_reimport(defence):
     assert comment.status == Comment.Status.REMOVED
 
 
+def test_a_status_changed_there_moves_what_readers_are_told_changed(defence, tmp_path):
+    """Held there since the last import: open pages' polls and the page's comment count learn
+    it, as they do from a moderator's action here."""
+    from articles import page_cache
+
+    assert page_cache.published_count(defence) == 4
+    seq = defence.publicity_seq
+    held = tmp_path / "export.xml"
+    text = WXR_12.read_text()
+    approved = "<wp:comment_approved><![CDATA[1]]></wp:comment_approved>"
+    first = text.index(approved, text.index("<wp:comment_id>101</wp:comment_id>"))
+    held.write_text(text[:first] + approved.replace("1", "0") + text[first + len(approved) :])
+    run(str(held))
+    defence.refresh_from_db()
+    assert by_ref(defence)["wp:101"].status == Comment.Status.PENDING
+    assert defence.publicity_seq > seq
+    assert page_cache.published_count(defence) == 3
+
+
 def test_a_post_made_private_there_becomes_a_draft_here(defence, tmp_path):
     changed = tmp_path / "export.xml"
     text = WXR_12.read_text(encoding="utf-8")

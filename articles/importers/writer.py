@@ -431,7 +431,9 @@ def _update_comments(article: Article, comments: list[CommentData], summary: Sum
         )
     }
     new = [c for c in comments if c.ref not in existing]
+    article_url = article.get_absolute_url()
     changed_rows: list[Comment] = []
+    statuses_changed = False
     for data in comments:
         comment = existing.get(data.ref)
         if comment is None:
@@ -443,6 +445,7 @@ def _update_comments(article: Article, comments: list[CommentData], summary: Sum
         if all(getattr(comment, name) == value for name, value in fields.items()):
             summary.counts["comments unchanged"] += 1
             continue
+        statuses_changed |= comment.status != fields.get("status", comment.status)
         for name, value in fields.items():
             setattr(comment, name, value)
         # Its daily ID is of the day it was posted, which the import may have corrected.
@@ -450,7 +453,7 @@ def _update_comments(article: Article, comments: list[CommentData], summary: Sum
             article_id=article.pk, user_id=None, ip_hash=comment.ip_hash, posted_at=data.created_at
         )
         comment.body_html = render_stored_body(
-            comment.body, article_url=article.get_absolute_url(), number=comment.number
+            comment.body, article_url=article_url, number=comment.number
         )
         changed_rows.append(comment)
         summary.counts["comments updated"] += 1
@@ -462,6 +465,10 @@ def _update_comments(article: Article, comments: list[CommentData], summary: Sum
         )
         ReplyRef.objects.filter(source__in=changed_rows).delete()
         _save_refs(changed_rows)
+    if statuses_changed:
+        # What readers see of comments already numbered changed, as a moderator's action does:
+        # open pages' polls and the page's comment count (page_cache.published_count) follow it.
+        Article.objects.filter(pk=article.pk).update(publicity_seq=F("publicity_seq") + 1)
     if new:
         _insert_added_comments(article, new, existing, summary)
     elif changed_rows:
