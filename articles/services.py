@@ -437,12 +437,7 @@ def comment_move(*, comment: Comment, parent: Comment | None) -> Comment:
 
 
 def _held_above(comment: Comment) -> bool:
-    return Comment.objects.filter(
-        tree_id=comment.tree_id,
-        lft__lt=comment.lft,
-        rght__gt=comment.rght,
-        status=Comment.Status.PENDING,
-    ).exists()
+    return comment.get_ancestors().filter(status=Comment.Status.PENDING).exists()
 
 
 @retrying

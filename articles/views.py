@@ -74,10 +74,12 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/section_detail.html", {"section": section, "page": page})
 
 
-def _article(slug: str, articles: ArticleQuerySet | None = None) -> Article:
-    # The featured image is in the page's head (link previews), outside the cached article HTML.
-    articles = Article.objects.all() if articles is None else articles
-    return get_object_or_404(articles.published().select_related("featured_image"), slug=slug)
+def _article(slug: str) -> Article:
+    """A published article with what its page shows of its author and featured image."""
+    article = published_article(slug)
+    if article is None:
+        raise Http404
+    return article
 
 
 def follows_old_slugs(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -244,7 +246,9 @@ def _render_article_page(
             ("best", gettext("Best")),
         ],
         "form": form,
-        **_comment_forms_html(request, form, slots, **extra),
+        **_comment_forms_html(
+            request, form, tokens, reply_issued=slots.reply_issued if slots else None, **extra
+        ),
         **extra,
         **tokens,
     }
@@ -252,17 +256,22 @@ def _render_article_page(
 
 
 def _comment_forms_html(
-    request: HttpRequest, form: CommentForm, slots: page_cache.Slots | None, **extra
+    request: HttpRequest,
+    form: CommentForm,
+    tokens: dict[str, str],
+    *,
+    reply_issued: str | None,
+    **extra,
 ) -> dict[str, str]:
     """The comment form's fields, and the reply form's (a <template> the page clones for each
     reply). Unless the comment form was sent back, the two differ only in their single-use
-    ``issued`` token: rendered once, each given its own."""
-    tokens = {"csrf_token": slots.csrf} if slots is not None else {}
+    ``issued`` token: rendered once, each given its own (``reply_issued``, or a new one).
+    ``tokens``: the CSRF token's slot of a page for the cache."""
     form_html = render_to_string(
         "articles/_comment_form.html", {"form": form, **extra, **tokens}, request=request
     )
     if not form.is_bound:
-        reply_issued = slots.reply_issued if slots is not None else forms.form_token()
+        reply_issued = reply_issued or forms.form_token()
         return {
             "comment_form_html": form_html,
             # The token is a signed value of its own: it stands nowhere else in the HTML.
@@ -287,11 +296,11 @@ def _new_number(request: HttpRequest) -> int | None:
 
 @follows_old_slugs
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # With what the page's structured data names, in the same query.
-    article = published_article(slug)
-    if article is None:
+    try:
+        article = _article(slug)
+    except Http404:
         if not request.user.has_perm("articles.view_article"):
-            raise Http404
+            raise
         return _article_preview(request, get_object_or_404(Article, slug=slug))
     form = CommentForm(initial={"author_name": posters.remembered_name(request)}, user=request.user)
     return _article_page(request, article, form)

@@ -147,25 +147,18 @@ def reactions_withdraw_all(*, user) -> int:
         ):
             locks.lock_trees(wanted, wait=False)  # a comment moved meanwhile is followed
             held |= wanted
-        taken = list(
-            Reaction.objects.filter(user=user)
-            .order_by("comment_id")  # rows locked in one order, as every other writer may
-            .values_list("pk", "comment_id", "kind")
+        taken = list(Reaction.objects.filter(user=user).values_list("pk", "comment_id", "kind"))
+        rows = (
+            Comment.objects.filter(pk__in={comment_id for _, comment_id, _ in taken})
+            .order_by("pk")  # locked in one order, as every other writer locks them
+            .select_for_update(no_key=True)
+            .values_list("pk", *COUNT_FIELDS.values())
         )
+        counts = {pk: dict(zip(COUNT_FIELDS, row, strict=True)) for pk, *row in rows}
         for _pk, comment_id, kind in taken:
-            row = (
-                Comment.objects.filter(pk=comment_id)
-                .select_for_update(no_key=True)
-                .values(*COUNT_FIELDS.values())
-                .get()
-            )
-            counts = {k: row[field] for k, field in COUNT_FIELDS.items()}
-            counts[kind] -= 1
-            Comment.objects.filter(pk=comment_id).update(
-                **{field: counts[k] for k, field in COUNT_FIELDS.items()},
-                best_score=wilson_lower_bound(
-                    counts[ReactionKind.AGREE], counts[ReactionKind.DISAGREE]
-                ),
-            )
+            counts[comment_id][kind] -= 1
+        for comment_id, by_kind in counts.items():
+            score = wilson_lower_bound(by_kind[ReactionKind.AGREE], by_kind[ReactionKind.DISAGREE])
+            sql.write_counts(comment_id, by_kind, score)
         Reaction.objects.filter(pk__in=[pk for pk, _, _ in taken]).delete()
     return len(taken)
