@@ -148,9 +148,14 @@ def _posted_before(comment_id: int | None) -> Posted:
     return Posted(comment=comment, held=held, repeated=True)
 
 
+# The share of posts that also forget the old used forms, so the table stays small without a
+# scheduled job.
+PRUNE_CHANCE = 0.01
+
+
 def _prune_used_tokens() -> None:
     """Forget forms older than any form still accepted (they are refused as expired anyway)."""
-    if random.random() < 0.01:
+    if random.random() < PRUNE_CHANCE:
         too_old = timezone.now() - timedelta(seconds=settings.FORUM_FORM_MAX_SECONDS)
         UsedFormToken.objects.filter(created_at__lt=too_old).delete()
 

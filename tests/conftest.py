@@ -33,6 +33,15 @@ def _quick_posting_allowed(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_random_pruning(monkeypatch):
+    """One rate count in fifty deletes the expired counters, one post in a hundred the old used
+    forms: a statement more, at random, for the tests that count a request's queries. The tests
+    of the pruning set their own chance."""
+    monkeypatch.setattr("articles.abuse.limits.PRUNE_CHANCE", 0)
+    monkeypatch.setattr("articles.posting.PRUNE_CHANCE", 0)
+
+
+@pytest.fixture(autouse=True)
 def _empty_thread_cache():
     """Each test starts with no rendered threads or pages cached: ids repeat from test to test."""
     from django.core.cache import caches

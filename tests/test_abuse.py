@@ -12,9 +12,9 @@ from django.utils.formats import date_format
 
 from articles.abuse.addresses import ip_hash
 from articles.abuse.bans import active_ban
-from articles.abuse.limits import PosterCheck, check_poster
+from articles.abuse.limits import Limit, PosterCheck, check_poster, within_limits
 from articles.forms import check_form_token, form_token
-from articles.models import Ban, Comment, ModerationLog
+from articles.models import Ban, Comment, ModerationLog, RateCounter
 
 from .helpers import count_in_two_processes, form, reader, test_database_url
 
@@ -85,12 +85,24 @@ def test_the_ban_found_is_the_instance_the_orm_would_load(db):
     assert active_ban(user=None, ip_hash=ip_hash("203.0.113.10")) is None
 
 
+def test_a_count_now_and_then_deletes_the_expired_counters(db, monkeypatch):
+    gone = timezone.now() - timedelta(seconds=1)
+    RateCounter.objects.create(
+        key="burst:old", window_start=gone - timedelta(hours=1), expires_at=gone
+    )
+    limit = Limit("burst", 5, 3600)
+    within_limits([("ip:someone", limit)])
+    assert RateCounter.objects.filter(key="burst:old").exists()  # the tests' chance is nil
+    monkeypatch.setattr("articles.abuse.limits.PRUNE_CHANCE", 1)
+    within_limits([("ip:someone", limit)])
+    assert list(RateCounter.objects.values_list("key", "count")) == [("burst:ip:someone", 2)]
+
+
 @pytest.mark.django_db(transaction=True)  # autocommit, as a reader's post runs it
-def test_the_ban_and_the_rate_count_are_asked_in_one_round_trip(settings, monkeypatch):
+def test_the_ban_and_the_rate_count_are_asked_in_one_round_trip(settings):
     """check_poster answers as active_ban and within_limits do, their two statements pipelined
     on PostgreSQL (one after the other elsewhere); a banned poster's attempt counts too."""
     settings.FORUM_RATE_LIMITS = {"burst": (2, 3600), "hourly": (30, 86400)}
-    monkeypatch.setattr("articles.abuse.limits.random.random", lambda: 1.0)  # no pruning statement
     address = ip_hash("198.51.100.7")
     pipelines = []
 

@@ -2,6 +2,7 @@
 
 import re
 import time
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -9,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError
 from django.test import Client
+from django.utils import timezone
 
 from articles import posting, services
 from articles.abuse.addresses import ip_hash
@@ -203,6 +205,23 @@ def test_a_form_sent_twice_at_once_saves_one_comment(article, post, monkeypatch,
     assert (again.comment.pk, again.repeated) == (first.comment.pk, True)
     assert Comment.objects.filter(body="同時").count() == 1
     assert UsedFormToken.objects.get().comment == first.comment
+
+
+def test_a_post_now_and_then_forgets_the_forms_too_old_to_be_accepted(
+    article, settings, monkeypatch
+):
+    poster = Poster(account=None, ip_hash="h", key="k")
+    old = services.comment_create(article=article, body="古い", form_key="old")
+    services.comment_create(article=article, body="新しい", form_key="recent")
+    too_old = timezone.now() - timedelta(seconds=settings.FORUM_FORM_MAX_SECONDS + 1)
+    UsedFormToken.objects.filter(comment=old).update(created_at=too_old)
+    post = dict(article=article, parent=None, author_name="", poster=poster)
+    posting.comment_post(**post, body="一つ目", form_key="first")
+    assert UsedFormToken.objects.count() == 3  # the tests' chance is nil
+    monkeypatch.setattr("articles.posting.PRUNE_CHANCE", 1)
+    posting.comment_post(**post, body="二つ目", form_key="second")
+    kept = UsedFormToken.objects.values_list("key", flat=True)
+    assert sorted(kept) == ["first", "recent", "second"]
 
 
 def test_without_its_used_form_the_database_refuses_a_second_comment(article):

@@ -39,6 +39,10 @@ class Limit:
 
 Counted = list[tuple[str, Limit]]
 
+# The share of counts that also delete the expired counters, so the table stays small without a
+# scheduled job.
+PRUNE_CHANCE = 0.02
+
 
 class DatabaseStore:
     """Counts in the ``RateCounter`` table: one upsert for every count of an event."""
@@ -59,7 +63,7 @@ class DatabaseStore:
 
         def read() -> bool:
             counts = answer()
-            if random.random() < 0.02:
+            if random.random() < PRUNE_CHANCE:
                 RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
             return all(counts[f"{limit.name}:{key}"] <= limit.count for key, limit in counted)
 
