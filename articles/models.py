@@ -210,6 +210,8 @@ class Article(models.Model):
 
     objects = ArticleQuerySet.as_manager()
 
+    COUNTERS = ("last_comment_number", "publicity_seq")
+
     class Meta:
         ordering = ("-published_at", "-pk")
         constraints = [
@@ -233,6 +235,16 @@ class Article(models.Model):
         if not self.slug:
             self.slug = unique_slug(slug_from_title(self.title), taken=self.slug_taken)
         update_fields = kwargs.get("update_fields")
+        if update_fields is None and not self._state.adding and not kwargs.get("force_insert"):
+            # The counters are raised in the database only, by each post and each change of what
+            # readers see: an instance read before one of them would set them back, and the next
+            # post would take a number already taken.
+            update_fields = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.COUNTERS
+            ]
+            kwargs["update_fields"] = update_fields
         if update_fields is None or update_fields:  # Django skips a save of no fields
             self.content_version = new_version()
         if update_fields:

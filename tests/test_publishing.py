@@ -16,6 +16,7 @@ from articles.models import (
     Article,
     ArticleRedirect,
     Block,
+    Comment,
     Image,
     ModerationLog,
     Premoderation,
@@ -148,6 +149,43 @@ def test_a_slug_changed_in_the_admin_leaves_a_redirect(admin_client, article, ad
     response = admin_client.get(old_url + "?order=newest")
     assert response.status_code == 301
     assert response["Location"] == "/articles/new-slug/?order=newest"
+
+
+def test_an_article_saved_from_an_old_read_keeps_its_comment_counters(thread, post):
+    stale = Article.objects.get(pk=thread.pk)
+    post(thread, "読まれた後の投稿")
+    hidden = thread.comments.get(number=5)
+    services.comment_set_status(comment=hidden, status=Comment.Status.HIDDEN, moderator=None)
+    stale.title = "新しい見出し"
+    stale.save()
+    thread.refresh_from_db()
+    assert thread.title == "新しい見出し"
+    assert (thread.last_comment_number, thread.publicity_seq) != (
+        stale.last_comment_number,
+        stale.publicity_seq,
+    )
+    numbers = set(thread.comments.values_list("number", flat=True))
+    assert post(thread, "次の投稿").number == max(numbers) + 1
+
+
+def test_a_comment_posted_while_the_admin_saves_the_article_keeps_its_number(
+    admin_client, thread, post, admin_url, monkeypatch
+):
+    from articles.admin import ArticleAdmin
+
+    save_model = ArticleAdmin.save_model
+
+    def posted_meanwhile(self, request, obj, form, change):
+        post(thread, "編集中の投稿")  # after the admin read the article, before it writes it
+        save_model(self, request, obj, form, change)
+
+    monkeypatch.setattr(ArticleAdmin, "save_model", posted_meanwhile)
+    response = admin_client.post(admin_url(thread), article_form("見出しを直す", slug=thread.slug))
+    assert response.status_code == 302
+    thread.refresh_from_db()
+    assert thread.title == "見出しを直す"
+    assert thread.last_comment_number == thread.comments.count() == 6
+    assert post(thread, "その次").number == 7
 
 
 def test_a_slug_change_keeps_comment_links_and_rewrites_their_html(client, thread, post):
