@@ -76,19 +76,12 @@ def _lock_comments(*comment_ids: int, new_tree: bool = False) -> list[Comment]:
     Taking every lock in one go (in order) keeps two writers needing the same trees from
     deadlocks. A comment moved to another tree between the read and the lock is followed.
     """
-    held: set[int | None] = set()
-    while True:
-        trees = dict(Comment.objects.filter(pk__in=comment_ids).values_list("pk", "tree_id"))
-        if len(trees) < len(set(comment_ids)):
-            raise ValidationError(gettext("That comment no longer exists."), code="comment_missing")
-        wanted = {*trees.values(), *([None] if new_tree else [])}
-        # The first locks are taken together, in order; any taken later (a comment was moved
-        # meanwhile) are out of order, so they must not wait: see retrying().
-        locks.lock_trees(wanted - held, wait=not held)
-        held |= wanted
-        fresh = Comment.objects.in_bulk(comment_ids)
-        if len(fresh) == len(trees) and all(c.tree_id in held for c in fresh.values()):
-            return [fresh[pk] for pk in comment_ids]
+    chosen = Comment.objects.filter(pk__in=comment_ids)
+    locks.hold_trees(chosen.values_list("tree_id", flat=True), new_tree=new_tree)
+    fresh = chosen.in_bulk()
+    if len(fresh) < len(set(comment_ids)):
+        raise ValidationError(gettext("That comment no longer exists."), code="comment_missing")
+    return [fresh[pk] for pk in comment_ids]
 
 
 def _lock_comment(comment_id: int) -> Comment:
@@ -565,16 +558,8 @@ def article_slug_change(*, article: Article, slug: str) -> Article:
         # The tree locks before the article's row: a post holds its tree's lock while its insert
         # takes a share lock on the article row (the foreign key), which the slug's update (a
         # unique column) must wait for. Holding every tree lock, no such post is under way.
-        held: set[int | None] = set()
-        while (
-            wanted := {
-                *Comment.objects.filter(article_id=article.pk).values_list("tree_id", flat=True),
-                None,
-            }
-            - held
-        ):
-            locks.lock_trees(wanted)
-            held |= wanted
+        trees = Comment.objects.filter(article_id=article.pk).values_list("tree_id", flat=True)
+        held = locks.hold_trees(trees, new_tree=True)
         article = Article.objects.select_for_update().get(pk=article.pk)
         if slug == article.slug:
             return article
@@ -608,17 +593,8 @@ def comments_anonymize(*, user: AbstractBaseUser) -> int:
     left on them leads back to the account (nor lets its browser edit them).
     """
     with transaction.atomic():
-        held: set[int] = set()
-        while (
-            wanted := set(
-                Comment.objects.filter(user=user).values_list("tree_id", flat=True).distinct()
-            )
-            - held
-        ):
-            # A comment moved to another tree meanwhile is followed; see _lock_comments.
-            locks.lock_trees(wanted, wait=not held)
-            held |= wanted
         mine = Comment.objects.filter(user=user)
+        held = locks.hold_trees(mine.values_list("tree_id", flat=True).distinct())
         CommentRevision.objects.filter(comment__in=mine).update(author_name="")
         count = mine.update(user=None, author_name="", by_staff=False, poster_key="")
         _bump_threads(held)
@@ -668,6 +644,7 @@ def _tree_fields(node: Comment) -> tuple[int, int, int, int]:
     return (node.tree_id, node.lft, node.rght, node.level)
 
 
+@retrying
 def comment_trees_rebuild(*, article: Article) -> int:
     """Rebuild the article's comment trees from the parent links; return how many rows changed.
 
@@ -675,11 +652,7 @@ def comment_trees_rebuild(*, article: Article) -> int:
     repair trees that something wrote to without the lock.
     """
     with transaction.atomic():
-        held: set[int | None] = set()
-        while wanted := {*article.comments.values_list("tree_id", flat=True), None} - held:
-            # A thread started meanwhile is locked too before anything is read.
-            locks.lock_trees(wanted)
-            held |= wanted
+        locks.hold_trees(article.comments.values_list("tree_id", flat=True), new_tree=True)
         comments_sql.defer_nested_set_checks()  # rows swap places
         # Siblings keep the order they have, as far as the broken nested sets still tell it.
         nodes = list(article.comments.order_by("tree_id", "lft", "number"))

@@ -138,15 +138,8 @@ def reactions_withdraw_all(*, user) -> int:
     (LockConflict: the deletion starts again).
     """
     with transaction.atomic():
-        held: set[int] = set()
-        while (
-            wanted := set(
-                Comment.objects.filter(reactions__user=user).values_list("tree_id", flat=True)
-            )
-            - held
-        ):
-            locks.lock_trees(wanted, wait=False)  # a comment moved meanwhile is followed
-            held |= wanted
+        reacted_to = Comment.objects.filter(reactions__user=user)
+        locks.hold_trees(reacted_to.values_list("tree_id", flat=True), wait=False)
         taken = list(Reaction.objects.filter(user=user).values_list("pk", "comment_id", "kind"))
         rows = (
             Comment.objects.filter(pk__in={comment_id for _, comment_id, _ in taken})

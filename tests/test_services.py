@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import DataError, connection
+from django.db import DataError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
 
 from articles import services
@@ -98,6 +98,25 @@ def test_a_reply_whose_parent_moved_into_a_busy_thread_waits_for_that_thread_nex
         ([other.tree_id], True),  # and then waits for the thread the parent is in now
     ]
     assert find_tree_problems() == {}
+
+
+def test_trees_named_after_the_first_locks_are_locked_too_without_waiting(thread, monkeypatch):
+    comments = numbered(thread)
+    real_lock_trees, calls = locks.lock_trees, []
+
+    def lock_trees(tree_ids, *, wait=True):
+        calls.append((set(tree_ids), wait))
+        if len(calls) == 1:  # meanwhile #4 went to a tree of its own
+            Comment.objects.filter(pk=comments[4].pk).update(tree_id=999)
+        return real_lock_trees(tree_ids, wait=wait)
+
+    monkeypatch.setattr(locks, "lock_trees", lock_trees)
+    trees = Comment.objects.filter(article=thread).values_list("tree_id", flat=True)
+    with transaction.atomic():
+        held = locks.hold_trees(trees, new_tree=True)
+    first, second = comments[1].tree_id, comments[5].tree_id
+    assert calls == [({None, first, second}, True), ({999}, False)]
+    assert held == {None, first, second, 999}
 
 
 def test_reply_to_a_comment_removed_since_it_was_read_is_refused_and_writes_nothing(thread, post):

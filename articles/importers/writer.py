@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..slugs import SLUG_MAX_LENGTH, slug_from_title, unique_slug
 from ..sql import bulk, locks
+from ..sql.locks import retrying
 from ..text import clean_comment_text, render_stored_body, reply_refs
 from .authors_and_sections import AuthorData, SectionData, author_account, section
 from .html import Body, image_credit
@@ -111,6 +112,7 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@retrying
 def write_article(
     data: ArticleData, comments: list[CommentData], *, dry_run: bool = False
 ) -> tuple[Article, Summary]:
@@ -403,17 +405,9 @@ def _insert_new_article_comments(
         _count_status(summary, data.status)
 
 
-def _lock_article_trees(article: Article) -> None:
-    """Hold the locks of every tree of the article, and the new-tree lock."""
-    held: set[int | None] = set()
-    while wanted := {*article.comments.values_list("tree_id", flat=True), None} - held:
-        locks.lock_trees(wanted)  # a thread started meanwhile is locked too
-        held |= wanted
-
-
 def _update_comments(article: Article, comments: list[CommentData], summary: Summary) -> bool:
     """Bring the article's imported comments in line with the import; add the new ones."""
-    _lock_article_trees(article)
+    locks.hold_trees(article.comments.values_list("tree_id", flat=True), new_tree=True)
     existing = {
         c.import_ref: c
         for c in article.comments.filter(import_ref__isnull=False).only(

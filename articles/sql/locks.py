@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
 from django.db import NotSupportedError, connection
+from django.db.models import QuerySet
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -65,6 +66,22 @@ def lock_trees(tree_ids: Iterable[int | None], *, wait: bool = True) -> None:
             )
     else:
         raise NotSupportedError(f"No comment-tree lock for the {connection.vendor} backend.")
+
+
+def hold_trees(tree_ids: QuerySet, *, new_tree: bool = False, wait: bool = True) -> set[int | None]:
+    """Hold the locks of the trees ``tree_ids`` (a query of tree ids) names, and the new-tree
+    lock with ``new_tree``, until the current transaction ends; return the trees held.
+
+    The query is asked again once its trees are locked, until it names none not yet held: a
+    comment moved to another tree, or a thread started, between the read and the lock is
+    followed. Only the first locks wait (when ``wait``), taken together and in order; any taken
+    after them are out of order and raise LockConflict instead of waiting (see retrying).
+    """
+    held: set[int | None] = set()
+    while wanted := {*tree_ids.all(), *([None] if new_tree else [])} - held:
+        lock_trees(wanted, wait=wait and not held)
+        held |= wanted
+    return held
 
 
 def retrying(write: Callable[P, R]) -> Callable[P, R]:
