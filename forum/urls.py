@@ -2,6 +2,8 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
+from django.shortcuts import redirect
+from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.views.generic import TemplateView
 
@@ -18,6 +20,9 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
+    # Asked for by browsers and feed readers that do not read the page's <link rel="icon">; not
+    # a permanent redirect: the icon's address changes with its content.
+    path("favicon.ico", lambda request: redirect(static_url("img/favicon.svg")), name="favicon"),
     path("search/", include("search.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("live.urls")),

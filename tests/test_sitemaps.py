@@ -4,6 +4,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from articles import services
@@ -98,3 +99,13 @@ def test_a_later_page_of_articles_is_its_own_canonical_page(client, db):
     for n in range(25):
         Article.objects.create(title=f"記事{n}", slug=f"article-{n}")
     assert canonical(client.get("/?page=2").text) == "http://testserver/?page=2"
+
+
+def test_the_site_icon_is_linked_and_found_at_its_usual_address(client, seeded):
+    page = client.get(seeded.get_absolute_url()).content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+    assert icon
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == icon.group(1)
+    assert finders.find("img/favicon.svg")  # served by whitenoise, which the test client skips

@@ -130,7 +130,7 @@ def test_mute_by_id_from_the_highlight_and_clear_all(page, article):
 def test_nothing_muted_is_sent_to_the_site(page, article):
     sent = []
     page.on("request", lambda request: sent.append(request.url))
-    page.goto(article.get_absolute_url())
+    page.goto(article.get_absolute_url(), wait_until="networkidle")  # the site icon included
     before = len(sent)
     panel = open_mute_list(page)
     panel.get_by_label("ワード・ID・名前").fill("話題")
