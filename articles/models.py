@@ -210,7 +210,9 @@ class Article(models.Model):
 
     objects = ArticleQuerySet.as_manager()
 
-    COUNTERS = ("last_comment_number", "publicity_seq")
+    # Written by their own code only, each with update() or update_fields, never by a form: a
+    # full save() of an instance read before one of those writes would set them back.
+    WRITTEN_APART = ("last_comment_number", "publicity_seq", "import_ref")
 
     class Meta:
         ordering = ("-published_at", "-pk")
@@ -236,13 +238,12 @@ class Article(models.Model):
             self.slug = unique_slug(slug_from_title(self.title), taken=self.slug_taken)
         update_fields = kwargs.get("update_fields")
         if update_fields is None and not self._state.adding and not kwargs.get("force_insert"):
-            # The counters are raised in the database only, by each post and each change of what
-            # readers see: an instance read before one of them would set them back, and the next
-            # post would take a number already taken.
+            # The counters set back, the next post would take a number already taken; the
+            # import reference set back, the next import would make the article again.
             update_fields = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in self.COUNTERS
+                if not field.primary_key and field.name not in self.WRITTEN_APART
             ]
             kwargs["update_fields"] = update_fields
         if update_fields is None or update_fields:  # Django skips a save of no fields

@@ -151,15 +151,16 @@ def test_a_slug_changed_in_the_admin_leaves_a_redirect(admin_client, article, ad
     assert response["Location"] == "/articles/new-slug/?order=newest"
 
 
-def test_an_article_saved_from_an_old_read_keeps_its_comment_counters(thread, post):
+def test_an_article_saved_from_an_old_read_keeps_what_posts_and_imports_wrote_since(thread, post):
     stale = Article.objects.get(pk=thread.pk)
     post(thread, "読まれた後の投稿")
+    Article.objects.filter(pk=thread.pk).update(import_ref="disqus:7")  # linked by an import
     hidden = thread.comments.get(number=5)
     services.comment_set_status(comment=hidden, status=Comment.Status.HIDDEN, moderator=None)
     stale.title = "新しい見出し"
     stale.save()
     thread.refresh_from_db()
-    assert thread.title == "新しい見出し"
+    assert (thread.title, thread.import_ref) == ("新しい見出し", "disqus:7")
     assert (thread.last_comment_number, thread.publicity_seq) != (
         stale.last_comment_number,
         stale.publicity_seq,
