@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.email_change import email_change_token
 from articles import services
 from articles.models import Article, Comment, CommentRevision, Report
+from articles.sql import locks
 from articles.tree_checks import find_tree_problems
 
 from .helpers import reader, tree_shape
@@ -599,6 +600,34 @@ def test_an_account_deleted_in_the_admin_leaves_its_comments_anonymous(admin_cli
     comment.refresh_from_db()
     assert (comment.user, comment.author_name) == (None, "")
     assert find_tree_problems() == {}
+
+
+# Outside the test's own transaction, as a request runs: only there can a deletion try again.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page", ["delete", "changelist"])
+def test_an_account_deletion_in_the_admin_that_meets_a_busy_tree_tries_again(
+    admin_client, taro, article, monkeypatch, page
+):
+    comment = comment_by(taro, article, "管理画面で消される")
+    real_lock_trees, refused = locks.lock_trees, []
+
+    def lock_trees(tree_ids, *, wait=True):
+        if not refused:  # the comment's thread is being written to, out of order for this one
+            refused.append(tree_ids)
+            raise locks.LockConflict("comment tree is locked")
+        return real_lock_trees(tree_ids, wait=wait)
+
+    monkeypatch.setattr(locks, "lock_trees", lock_trees)
+    if page == "delete":
+        response = admin_client.post(f"/admin/auth/user/{taro.pk}/delete/", {"post": "yes"})
+    else:
+        data = {"action": "delete_selected", "_selected_action": [taro.pk], "post": "yes"}
+        response = admin_client.post("/admin/auth/user/", data)
+    assert response.status_code == 302
+    assert refused
+    assert not get_user_model().objects.filter(pk=taro.pk).exists()
+    comment.refresh_from_db()
+    assert (comment.user, comment.author_name) == (None, "")
 
 
 def test_password_guesses_on_the_deletion_form_are_limited_like_log_ins(taro_client, taro):
