@@ -67,6 +67,15 @@ class BlockForm(forms.ModelForm):
         fields = ("kind", "text", "image")
         widgets = {"text": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
+    def has_changed(self) -> bool:
+        # The script numbers every row, the blank one the admin adds too: a new row given only
+        # its place, with nothing typed in it, is still blank, and left out rather than refused
+        # for having no text.
+        untouched = self.instance.pk is None and set(self.changed_data) <= {"order"}
+        if untouched and not self.data.get(self.add_prefix("text")):
+            return False
+        return super().has_changed()
+
     def clean(self) -> dict:
         data = super().clean()
         kind, image, text = data.get("kind"), data.get("image"), data.get("text", "").strip()

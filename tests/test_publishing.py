@@ -282,6 +282,32 @@ def test_moving_and_deleting_blocks_renumbers_them(admin_client, article, admin_
     assert list(article.blocks.values_list("position", "text")) == [(1, "三"), (2, "四"), (3, "一")]
 
 
+def test_the_blank_row_the_script_numbers_is_left_out(admin_client, article, admin_url):
+    """static/js/admin-blocks.js numbers every row, the admin's blank extra one too."""
+    Block.objects.create(article=article, position=1, text="一")
+    block = article.blocks.get()
+    data = article_form("見出しだけ直す", slug=article.slug)
+    data = with_blocks(
+        data,
+        [
+            {
+                "id": block.pk,
+                "article": article.pk,
+                "kind": "paragraph",
+                "text": "一",
+                "order": "1",
+            },
+            {"kind": "paragraph", "text": "", "image": "", "order": "2"},
+        ],
+        initial=1,
+    )
+    response = admin_client.post(admin_url(article), data)
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.title == "見出しだけ直す"
+    assert list(article.blocks.values_list("position", "text")) == [(1, "一")]
+
+
 def test_a_block_needs_its_content(admin_client):
     data = with_blocks(
         article_form("空のブロック"),

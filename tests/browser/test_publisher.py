@@ -88,6 +88,11 @@ def test_operator_writes_and_publishes_an_article_with_an_image(
         (2, "paragraph"),
         (3, "image"),
     ]
+    # Saved again unchanged: the blank row the admin adds, numbered by the script, stays out.
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    page.locator("input[name=_save]").click()
+    page.wait_for_url("**/admin/articles/article/")
+    assert article.blocks.count() == 3
 
     page.goto("/")
     thumbnail = page.locator(".article-list .thumbnail img")
