@@ -126,6 +126,11 @@ def test_a_moderator_hides_a_comment_from_its_change_page_and_is_told(
     comment = Comment.objects.get(number=3)
     page.goto(f"/admin/articles/comment/{comment.pk}/change/")
     actions = page.locator("form.moderation-actions")
+    # Below the comment's form at the page's width, not squeezed into a strip beside it.
+    main = page.locator("#content-main").bounding_box()
+    panel = actions.bounding_box()
+    assert panel["y"] >= main["y"] + main["height"]
+    assert panel["width"] > main["width"] * 0.9
     actions.get_by_label("理由").fill("ページから")
     actions.locator('button[value="hide"]').click()
     page.wait_for_url(f"**/admin/articles/comment/{comment.pk}/change/")
