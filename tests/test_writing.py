@@ -163,6 +163,22 @@ def test_closed_article_refuses_comments_and_keeps_the_text(client, seeded, url)
     assert not Comment.objects.filter(body="締め切り後").exists()
 
 
+def test_a_closed_article_offers_no_reply_form(client, seeded, url):
+    seeded.comments_open = False
+    seeded.save()
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").text
+    assert '<section class="comments is-closed"' in page  # its reply and quote links hidden
+    comment_page = client.get(f"{url}c/3/", HTTP_ACCEPT_LANGUAGE="ja").text
+    assert '<section class="focus is-closed"' in comment_page
+    reply_page = client.get(f"{url}c/3/reply/", HTTP_ACCEPT_LANGUAGE="ja")
+    assert reply_page.status_code == 200
+    assert "この記事へのコメントは締め切られました" in reply_page.text
+    assert "<textarea" not in reply_page.text
+    response = client.post(f"{url}c/3/reply/", form({"body": "締め切り後の返信"}))
+    assert response.status_code == 400
+    assert "締め切り後の返信</textarea>" in response.text  # a page open from before keeps it
+
+
 def test_posting_without_a_csrf_token_is_refused(seeded, url):
     client = Client(enforce_csrf_checks=True)
     response = client.post(f"{url}comment/", form({"body": "CSRFなし"}))

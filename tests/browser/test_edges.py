@@ -65,6 +65,18 @@ def test_after_posting_focus_and_an_announcement_go_to_the_new_comment(page, art
     )
 
 
+def test_on_a_closed_article_no_comment_offers_a_reply(page, article):
+    Article.objects.filter(pk=article.pk).update(comments_open=False)
+    page.goto(article.get_absolute_url())
+    expect(page.locator(".closed")).to_have_text("この記事へのコメントは締め切られました。")
+    first = page.locator("#c1")
+    expect(first.get_by_role("link", name="返信", exact=True)).to_be_hidden()
+    expect(first.get_by_role("link", name="引用", exact=True)).to_be_hidden()
+    expect(first.get_by_role("link", name="固定リンク", exact=True)).to_be_visible()
+    page.goto(f"{article.get_absolute_url()}c/1/")
+    expect(page.locator("#c1").get_by_role("link", name="返信", exact=True)).to_be_hidden()
+
+
 def test_without_javascript_the_ctrl_enter_hint_is_not_shown(browser, live_server, article):
     context = browser.new_context(
         locale="ja-JP", base_url=live_server.url, java_script_enabled=False
