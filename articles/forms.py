@@ -24,19 +24,24 @@ def form_token(issued_at: float | None = None) -> str:
     return signing.dumps([issued_at, secrets.token_hex(8)], salt=FORM_TOKEN_SALT)
 
 
-def check_form_token(token: str) -> str:
-    """Refuse a form sent back too fast for a person, too long after it was shown, or forged;
-    return the key that records it as used (``articles.posting``)."""
+def form_issued_at(token: str) -> float:
+    """When the form of this token was handed out; refuse a token that is not ours."""
     try:
         value = signing.loads(token, salt=FORM_TOKEN_SALT)
         # A bare time: a token handed out before tokens were made unique to their form.
-        issued_at = float(value[0] if isinstance(value, list) else value)
+        return float(value[0] if isinstance(value, list) else value)
     except (signing.BadSignature, TypeError, ValueError, IndexError) as error:
         raise ValidationError(
             gettext("This form could not be checked. Please post again."), code="form_invalid"
         ) from error
-    age = time.time() - issued_at
-    if age < settings.FORUM_FORM_MIN_SECONDS:
+
+
+def check_form_token(token: str, *, posting: bool = True) -> str:
+    """Refuse a form sent back too fast for a person (when ``posting``: a preview writes
+    nothing), too long after it was shown, or forged; return the key that records it as used
+    (``articles.posting``)."""
+    age = time.time() - form_issued_at(token)
+    if posting and age < settings.FORUM_FORM_MIN_SECONDS:
         raise ValidationError(
             gettext("That was fast. Please check your comment and post it again."),
             code="form_too_fast",
@@ -60,14 +65,23 @@ class TokenForm(forms.Form):
             self.initial.setdefault("issued", form_token())
 
     def clean_issued(self) -> str:
-        self.form_key = check_form_token(self.cleaned_data["issued"])
+        posting = "preview" not in self.data
+        self.form_key = check_form_token(self.cleaned_data["issued"], posting=posting)
         return self.cleaned_data["issued"]
 
     def refresh_token(self) -> None:
-        """Hand out a fresh token when the form is shown again."""
+        """Hand out a token of its own when the form is shown again (previewed, or with an
+        error): as handed out when it was first shown, so that a reader who posts the moment a
+        preview comes back is not taken for a bot, unless that has expired or is not ours."""
         if self.is_bound:
+            try:
+                issued_at = form_issued_at(self.data.get("issued", ""))
+            except ValidationError:
+                issued_at = None
+            if issued_at is not None and time.time() - issued_at > settings.FORUM_FORM_MAX_SECONDS:
+                issued_at = None
             self.data = self.data.copy()
-            self.data["issued"] = form_token()
+            self.data["issued"] = form_token(issued_at)
 
 
 class CommentForm(TokenForm):

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from articles.abuse.addresses import ip_hash
 from articles.abuse.bans import active_ban
 from articles.abuse.limits import Limit, PosterCheck, check_poster, within_limits
-from articles.forms import check_form_token, form_token
+from articles.forms import check_form_token, form_issued_at, form_token
 from articles.models import Ban, Comment, ModerationLog, RateCounter
 
 from .helpers import count_in_two_processes, form, reader, test_database_url
@@ -194,6 +194,25 @@ def test_form_timestamp_too_fast_too_old_or_forged_is_refused(url, settings, iss
     fresh = re.search(r'name="issued" value="([^"]+)"', response.text)[1]
     assert fresh != token
     check_form_token_later(fresh, settings)
+
+
+def test_a_preview_at_once_is_shown_and_the_post_right_after_it_goes_through(url, settings):
+    """The minimum time is a person's time on the form since it was first shown: a preview
+    writes nothing, and the form it shows again is the same form."""
+    settings.FORUM_FORM_MIN_SECONDS = 2
+    shown = form_token(time.time() - 3)  # the page was read three seconds ago
+    browser = reader()
+    preview = browser.post(url, {"issued": form_token(), "body": "すぐに確認", "preview": "1"})
+    assert preview.status_code == 200
+    assert "すぐに確認</textarea>" in preview.text
+    assert "早すぎ" not in preview.text
+    preview = browser.post(url, {"issued": shown, "body": "確認して投稿", "preview": "1"})
+    again = re.search(r'name="issued" value="([^"]+)"', preview.text)[1]
+    assert again != shown
+    assert form_issued_at(again) == form_issued_at(shown)
+    posted = browser.post(url, {"issued": again, "body": "確認して投稿"})
+    assert posted.status_code == 302
+    assert Comment.objects.filter(body="確認して投稿").exists()
 
 
 def check_form_token_later(token: str, settings) -> None:
