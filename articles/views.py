@@ -138,12 +138,16 @@ def _reply_url(article: Article) -> Callable[[int], str | None]:
     return reply_url
 
 
+def _order(request: HttpRequest) -> str:
+    """The order of threads the reader chose (``?order=``), or the default."""
+    order = request.GET.get("order", "oldest")
+    return order if order in THREAD_ORDERS else "oldest"
+
+
 def _article_page(
     request: HttpRequest, article: Article, form: CommentForm, *, status: int = 200, **extra
 ) -> HttpResponse:
-    order = request.GET.get("order", "oldest")
-    if order not in THREAD_ORDERS:
-        order = "oldest"
+    order = _order(request)
     # "Show all": every thread on one page, every level nested.
     show_all = request.GET.get("all") == "1"
     depth = SHOW_ALL_DEPTH if show_all else MAX_DEPTH
@@ -345,7 +349,8 @@ def _post(
             request,
             gettext("Thank you. Your comment will appear once a moderator has approved it."),
         )
-    response = HttpResponseRedirect(_landing_url(posted.comment, posted.earlier_threads))
+    landing = _landing_url(posted.comment, posted.earlier_threads, order=_order(request))
+    response = HttpResponseRedirect(landing)
     name = None
     if not request.user.is_authenticated:
         # Without its trip secret, which is never kept anywhere: the reader types it each time.
@@ -361,9 +366,16 @@ def _shown_again(form: forms.TokenForm, status: int = 200) -> int:
     return status
 
 
-def _landing_url(comment: Comment, earlier_threads: int | None = None, *, new: bool = True) -> str:
-    """Where a comment shows: its thread's page, or its own page; marked to be highlighted as the
-    reader's new (or edited) comment unless ``new`` is false.
+def _landing_url(
+    comment: Comment,
+    earlier_threads: int | None = None,
+    *,
+    new: bool = True,
+    order: str = "oldest",
+) -> str:
+    """Where a comment shows: its thread's page in the reader's order of threads, or its own
+    page; marked to be highlighted as the reader's new (or edited) comment unless ``new`` is
+    false.
 
     ``earlier_threads``, when known, is how many of the article's threads started before the
     comment's own.
@@ -375,12 +387,18 @@ def _landing_url(comment: Comment, earlier_threads: int | None = None, *, new: b
         return (
             f"{url}?new={comment.number}#c{comment.number}" if new else f"{url}#c{comment.number}"
         )
-    # The thread's place among the article's threads, oldest first (the default order).
-    if earlier_threads is None:
+    # The thread's place among the article's threads, as the article page orders them.
+    if order != "oldest":
+        roots = article.comments.filter(parent=None).order_by(*THREAD_ORDERS[order])
+        place = list(roots.values_list("tree_id", flat=True)).index(comment.tree_id)
+    elif earlier_threads is None:
         first = Comment.objects.filter(tree_id=comment.tree_id, lft=1).values("number")
-        earlier_threads = article.comments.filter(parent=None, number__lt=Subquery(first)).count()
-    page = earlier_threads // THREADS_PER_PAGE + 1
-    params = ([f"page={page}"] if page > 1 else []) + ([f"new={comment.number}"] if new else [])
+        place = article.comments.filter(parent=None, number__lt=Subquery(first)).count()
+    else:
+        place = earlier_threads
+    page = place // THREADS_PER_PAGE + 1
+    params = [f"order={order}"] if order != "oldest" else []
+    params += ([f"page={page}"] if page > 1 else []) + ([f"new={comment.number}"] if new else [])
     query = f"?{'&'.join(params)}" if params else ""
     return f"{article.get_absolute_url()}{query}#c{comment.number}"
 
@@ -436,6 +454,7 @@ def comment_reply(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "parent": parent,
         "parent_html": _comment_html(article, parent),
         "form": form,
+        "order": _order(request),
         **_preview(request, form, article),
     }
     return render(request, "articles/comment_reply.html", context, status=status)

@@ -273,6 +273,35 @@ def test_a_reply_lands_on_the_page_of_its_thread(client, article, post, thread_i
     assert f'id="c{number}"' in client.get(response["Location"]).text
 
 
+@pytest.mark.parametrize(("thread_index", "page"), [(24, 1), (5, 1), (4, 2), (0, 2)])
+def test_a_reply_lands_on_its_threads_page_in_the_order_being_read(
+    client, article, post, thread_index, page
+):
+    threads = [post(article, f"スレッド{n}") for n in range(25)]
+    url = article.get_absolute_url()
+    number = threads[thread_index].number
+    newest = client.get(f"{url}?order=newest&page={page}").text
+    assert f'action="{url}comment/?order=newest#comment-form"' in newest
+    assert f'id="c{number}"' in newest
+    response = client.post(f"{url}c/{number}/reply/?order=newest", form({"body": "返信"}))
+    reply = Comment.objects.get(body="返信").number
+    query = f"?order=newest&page={page}" if page > 1 else "?order=newest"
+    assert response["Location"] == f"{url}{query}&new={reply}#c{reply}"
+    assert f'id="c{reply}"' in client.get(response["Location"]).text
+
+
+def test_a_new_thread_lands_first_in_the_newest_order(client, article, post):
+    for n in range(25):
+        post(article, f"スレッド{n}")
+    url = article.get_absolute_url()
+    response = client.post(f"{url}comment/?order=newest", form({"body": "新しいスレ"}))
+    assert response["Location"] == f"{url}?order=newest&new=26#c26"
+    preview = client.post(f"{url}comment/?order=newest", form({"body": "下書き", "preview": "1"}))
+    text = preview.text
+    assert '<strong aria-current="true">新しい順</strong>' in text  # the preview keeps the order
+    assert f'action="{url}comment/?order=newest#comment-form"' in text
+
+
 def test_a_field_errors_aria_describedby_names_an_element_that_exists(client, seeded, url):
     response = client.post(f"{url}comment/", form({"body": "   "}), HTTP_ACCEPT_LANGUAGE="ja")
     text = response.text

@@ -87,6 +87,9 @@
     var url = new URL(link.href, document.baseURI);
     url.search = "";
     url.hash = "";
+    // The reply lands on its thread's page in the order the reader is reading.
+    var order = new URLSearchParams(window.location.search).get("order");
+    if (order) { url.searchParams.set("order", order); }
     return url.href;
   }
 

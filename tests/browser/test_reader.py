@@ -69,6 +69,18 @@ def test_reader_replies_to_a_reply_three_levels_deep(page, article):
     expect(page.locator("#r3 #c37")).to_be_visible()
 
 
+def test_a_reply_posted_while_reading_newest_first_lands_in_that_order(page, article):
+    page.goto(f"{article.get_absolute_url()}?order=newest")
+    third = comment(page, 3)
+    third.get_by_role("link", name="返信", exact=True).click()
+    form = page.locator("#c3 ~ .reply-form, #c3 .reply-form").first
+    form.locator("textarea").fill("新しい順で読みながらの返信")
+    form.get_by_role("button", name="投稿する").click()
+    page.wait_for_url("**?order=newest&new=37#c37")
+    expect(page.locator('.thread-order [aria-current="true"]')).to_have_text("新しい順")
+    expect(comment(page, 37)).to_be_visible()
+
+
 def test_quote_fills_the_reply_box_with_the_quoted_lines(page, article):
     page.goto(article.get_absolute_url())
     comment(page, 3).get_by_role("link", name="引用").click()
