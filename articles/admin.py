@@ -451,7 +451,7 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("name"), ordering="author_name")
     def author(self, comment: Comment) -> str:
-        return comment.author_name or gettext("Anonymous")
+        return comment.shown_name
 
     @admin.display(description=_("comment"), ordering="pk")
     def comment_text(self, comment: Comment) -> str:

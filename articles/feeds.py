@@ -83,7 +83,7 @@ class _CommentsFeed(Feed):
         return item.created_at
 
     def item_author_name(self, item: Comment) -> str:
-        return item.author_name or gettext("Anonymous")
+        return item.shown_name
 
     def _newest(self, comments: QuerySet[Comment]) -> QuerySet[Comment]:
         return (

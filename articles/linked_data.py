@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
+from .boards.trips import shown_name
 from .models import Article, Comment, comment_url
 from .threads import PUBLIC, layout, markup_fingerprint
 
@@ -40,7 +41,6 @@ def _person(name: str) -> dict:
 
 def _thread_items(comments: Iterable[Comment], *, article_url: str, max_depth: int) -> list[dict]:
     """Items for the published comments of one thread that its HTML shows, with paths as URLs."""
-    anonymous = gettext("Anonymous")
     items = []
     for row in layout(comments, article_url=article_url, viewer=PUBLIC, max_depth=max_depth):
         comment = row.comment
@@ -51,7 +51,7 @@ def _thread_items(comments: Iterable[Comment], *, article_url: str, max_depth: i
             "@type": "Comment",
             "@id": path,
             "url": path,
-            "author": _person(comment.author_name or anonymous),
+            "author": _person(shown_name(comment.author_name)),
             "datePublished": comment.created_at.isoformat(),
             "text": comment.body,
         }

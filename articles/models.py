@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from mptt.models import MPTTModel, TreeForeignKey
 
+from .boards.trips import shown_name
 from .images import validate_image_file
 from .querysets import ArticleQuerySet, CommentManager
 from .slugs import slug_from_title, unique_slug
@@ -632,6 +633,11 @@ class Comment(MPTTModel):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:comment_detail", args=[self.article.slug, self.number])
+
+    @property
+    def shown_name(self) -> str:
+        """The name readers see: 名無しさん for none (articles.boards.trips.shown_name)."""
+        return shown_name(self.author_name)
 
     @property
     def is_published(self) -> bool:

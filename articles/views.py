@@ -414,7 +414,9 @@ def _preview(
             "preview_html": render_comment_body(
                 form.cleaned_data["body"], reply_url=_reply_url(article)
             ),
-            "preview_name": name if name and name == name_now else trips.posted_name(name),
+            "preview_name": trips.shown_name(
+                name if name and name == name_now else trips.posted_name(name)
+            ),
         }
     return {}
 

@@ -7,7 +7,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import Truncator
-from django.utils.translation import gettext
 
 from forum.mail import enqueue_mail
 
@@ -28,7 +27,7 @@ def excerpt(text: str) -> str:
 def _item(notification: Notification) -> dict:
     reply = notification.reply
     return {
-        "who": reply.author_name or gettext("Anonymous"),
+        "who": reply.shown_name,
         "where": reply.article.title,
         "excerpt": excerpt(reply.body),
         "url": absolute(reply.get_absolute_url()),

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models.functions import Cast
 from django.test import Client, RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.debug import ExceptionReporter
 
 from articles import posting, services, views
@@ -278,6 +278,32 @@ def test_a_trip_code_is_the_same_for_the_same_secret_anywhere(article, other_art
 def test_a_trip_alone_shows_only_its_code(article):
     post_as(reader(), article, "名無しでトリップ", name=f"#{SECRET}")
     assert re.fullmatch(r"◆[0-9A-Za-z]{10}", Comment.objects.get().author_name)
+
+
+def test_the_name_shown_for_a_stored_name():
+    with translation.override("ja"):
+        assert trips.shown_name("") == "名無しさん"
+        assert trips.shown_name("◆AbCdEfGhIj") == "名無しさん ◆AbCdEfGhIj"
+        assert trips.shown_name("太郎 ◆AbCdEfGhIj") == "太郎 ◆AbCdEfGhIj"
+        assert trips.shown_name("太郎") == "太郎"
+
+
+def test_a_trip_alone_is_shown_after_the_anonymous_name_as_boards_show_it(article):
+    post_as(reader(), article, "名無しでトリップ", name=f"#{SECRET}")
+    code = Comment.objects.get().author_name
+    url = article.get_absolute_url()
+    page = reader().get(url).text
+    assert f'<span class="author">名無しさん {code}</span>' in page
+    assert f'data-name="名無しさん {code}"' in page  # what the mute list matches
+    assert f'"name":"名無しさん {code}"' in page  # the structured data
+    reply_page = reader().get(f"{url}c/1/reply/").text
+    assert f'<span class="author">名無しさん {code}</span>' in reply_page
+    preview = reader().post(
+        f"{url}comment/", form({"author_name": f"#{SECRET}", "body": "確認", "preview": "1"})
+    )
+    assert f'<span class="author">名無しさん {code}</span>' in preview.text
+    english = reader().get(url, HTTP_ACCEPT_LANGUAGE="en").text
+    assert f'<span class="author">Anonymous {code}</span>' in english
 
 
 def text_columns() -> list[tuple[type[models.Model], str]]:

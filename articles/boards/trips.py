@@ -7,6 +7,7 @@ Anonymous posts only: a signed-in reader posts under their account name, which p
 """
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from .codes import keyed_code
 
@@ -47,3 +48,13 @@ def posted_name(typed: str) -> str:
         return name
     code = f"{TRIP_MARK}{trip_code(secret)}"
     return f"{name} {code}" if name else code
+
+
+def shown_name(author_name: str) -> str:
+    """The name readers see for a stored name: 名無しさん ("Anonymous") when there is none, and
+    before a trip code posted without a name (``#secret`` alone), as boards show it."""
+    if not author_name:
+        return gettext("Anonymous")
+    if author_name.startswith(TRIP_MARK):
+        return f"{gettext('Anonymous')} {author_name}"
+    return author_name

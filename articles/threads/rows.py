@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone
 from django.utils.translation import get_language, gettext, ngettext
 
+from ..boards.trips import TRIP_MARK
 from ..models import comment_url
 from .layout import Row
 
@@ -75,6 +76,8 @@ def header(out: list[str], row: Row, url: str, words: dict[str, str], timezone: 
     muting = ""
     if row.body_html:
         name = escape(c.author_name) if c.author_name else words["anonymous"]
+        if c.author_name.startswith(TRIP_MARK):  # a trip code with no name before it
+            name = f"{words['anonymous']} {name}"
         muting = f' data-name="{name}"'
         if row.poster_id:
             muting += f' data-poster-id="{row.poster_id}"'
