@@ -163,7 +163,7 @@ def toggle(out: list[str], row: Row, language: str | None) -> None:
     """The button that hides and shows the row's replies, nested under it."""
     out.append(
         f'<button type="button" class="toggle" aria-expanded="true" '
-        f'aria-controls="r{row.comment.number}" hidden>'
+        f'aria-controls="r{row.comment.number}" data-count="{row.reply_count}" hidden>'
         f"{_toggle_texts(language, row.reply_count)}</button>"
     )
 

@@ -70,6 +70,45 @@
     }
   }
 
+  function words(className, text) {
+    var span = document.createElement("span");
+    span.className = className;
+    span.textContent = text;
+    return span;
+  }
+
+  // Each comment above a new reply has one reply more: its toggle says so, or it gets one. Not
+  // those that arrive with it: they come counting the replies they have.
+  function countReply(comment, arriving) {
+    for (var list = comment.closest("ol.replies"); list && section.contains(list);
+         list = list.parentElement.closest("ol.replies")) {
+      if (arriving.indexOf(parseInt(list.id.slice(1), 10)) >= 0) {
+        continue;
+      }
+      var parent = document.getElementById("c" + list.id.slice(1));
+      var footer = parent && parent.querySelector(":scope > footer.actions");
+      if (!footer) {
+        continue;
+      }
+      var toggle = footer.querySelector('button.toggle[aria-controls="' + list.id + '"]');
+      if (!toggle) {
+        toggle = document.createElement("button");
+        toggle.type = "button";
+        toggle.className = "toggle";
+        toggle.setAttribute("aria-expanded", "true");
+        toggle.setAttribute("aria-controls", list.id);
+        footer.append(toggle);
+      }
+      var count = (parseInt(toggle.getAttribute("data-count"), 10) || 0) + 1;
+      toggle.setAttribute("data-count", String(count));
+      toggle.replaceChildren(
+        words("when-open", format(data.hide, data.hideOther, count)),
+        words("when-closed", format(data.show, data.showOther, count))
+      );
+      toggle.hidden = false;
+    }
+  }
+
   function markNew(comment) {
     if (comment.classList.contains("is-new")) {
       return;
@@ -172,9 +211,12 @@
     var gone = document.getElementById("c" + comment.number);
     if (gone && gone.matches("article.comment.is-gone") && section.contains(gone)) {
       gone.replaceWith(item.querySelector("article.comment"));
-      return true;
+      return "shown again";
     }
-    return comment.parent === null ? placeThread(item) : placeReply(item, comment.parent);
+    if (comment.parent === null) {
+      return placeThread(item) && "added";
+    }
+    return placeReply(item, comment.parent) && "added";
   }
 
   function linkElsewhere(comment) {
@@ -226,14 +268,19 @@
 
   function insert(answer) {
     var waiting = notShown(answer.comments);
+    var arriving = waiting.map(function (comment) { return comment.number; });
     var placed = [];
     // A reply may answer another new comment: place parents first, then what they unlock.
     var progress = true;
     while (progress && waiting.length) {
       progress = false;
       waiting = waiting.filter(function (comment) {
-        if (place(comment)) {
+        var placing = place(comment);
+        if (placing) {
           placed.push(comment);
+          if (placing === "added" && comment.parent !== null) {
+            countReply(document.getElementById("c" + comment.number), arriving);
+          }
           progress = true;
           return false;
         }

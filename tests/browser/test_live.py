@@ -40,6 +40,7 @@ def polls(page) -> list[str]:
 def test_new_comments_are_offered_and_inserted_while_a_reply_is_typed(page, article, post):
     page.goto(article.get_absolute_url())
     expect(page.locator("article.comment")).to_have_count(36)
+    replies_of_2 = int(page.locator("#c2 > footer button.toggle").get_attribute("data-count"))
     # The reader opens a reply form under #3 and starts typing.
     page.locator("#c3").get_by_role("link", name="返信", exact=True).click()
     textarea = page.locator("#c3 .reply-form textarea")
@@ -64,6 +65,19 @@ def test_new_comments_are_offered_and_inserted_while_a_reply_is_typed(page, arti
     assert page.evaluate("window.added") == ["c37", "c38", "c39"]
     expect(page.locator("#r2 > li > #c37")).to_contain_text("別の読者の返信")
     expect(page.locator("#r37 > li > #c38")).to_contain_text("返信への返信")
+    # Their parents' toggles count them: #2 two more, #37 a toggle of its own that works.
+    toggle_2 = page.locator("#c2 > footer button.toggle")
+    expect(toggle_2).to_have_attribute("data-count", str(replies_of_2 + 2))
+    expect(toggle_2.locator(".when-open")).to_have_text(f"返信{replies_of_2 + 2}件を隠す")
+    toggle_37 = page.locator("#c37 > footer button.toggle")
+    expect(toggle_37.locator(".when-open")).to_have_text("返信1件を隠す")
+    expect(toggle_37.locator(".when-open")).to_be_visible()
+    toggle_37.click()
+    expect(page.locator("#r37")).to_be_hidden()
+    expect(toggle_37.locator(".when-closed")).to_have_text("隠れた返信1件を表示")
+    expect(toggle_37.locator(".when-closed")).to_be_visible()
+    toggle_37.click()
+    expect(page.locator("#c38")).to_be_visible()
     # A new thread comes last in the default order (oldest first).
     expect(page.locator("ol.comment-tree > li").last.locator("> article")).to_have_id("c39")
     for number in (37, 38, 39):
