@@ -124,3 +124,26 @@ def test_operator_writes_and_publishes_an_article_with_an_image(
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.screenshot(path=screenshots / "article-with-image-phone.png", full_page=True)
     phone.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_the_article_form_fits_the_admins_width(browser, live_server, operator, screenshots, width):
+    context = browser.new_context(
+        locale="ja-JP", base_url=live_server.url, viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    page.goto("/admin/login/?next=/admin/articles/article/add/")
+    page.locator("#id_username").fill("editor")
+    page.locator("#id_password").fill("editor-password-123")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/articles/article/add/")
+    page.locator("#blocks-group .add-row a").click()  # two rows, with their move buttons
+    page.screenshot(path=screenshots / f"admin-article-add-{width}.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    table = page.locator("#blocks-group table").bounding_box()
+    group = page.locator("#blocks-group").bounding_box()
+    assert table["x"] + table["width"] <= group["x"] + group["width"]  # nothing cut off
+    # The delete column's heading reads across, not a character a line.
+    heading = page.locator("#blocks-group thead th").last.bounding_box()
+    assert heading["height"] < 40
+    context.close()
