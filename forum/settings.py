@@ -85,7 +85,7 @@ INSTALLED_APPS = [
     "notifications",
     # The task queue's table: mail leaves through it (forum.mail), sent by `manage.py db_worker`.
     "django_tasks",
-    "django_tasks_db",
+    "forum.apps.TaskQueueConfig",  # django_tasks_db, its admin names translated
     "live",
     "reactions",
 ]

@@ -54,6 +54,14 @@ def test_a_moderator_cannot_do_superuser_things(moderator_client, moderator, url
     assert moderator_client.get(url).status_code == 403
 
 
+def test_the_admin_names_the_task_queue_in_its_language(admin_client):
+    japanese = admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="ja").text
+    assert "タスクキュー" in japanese
+    assert "タスクの実行結果" in japanese
+    assert "Tasks Database Backend" not in japanese
+    assert "Task queue" in admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").text
+
+
 def test_a_moderator_cannot_change_accounts(moderator_client, moderator):
     response = moderator_client.post(
         f"/admin/auth/user/{moderator.pk}/change/", {"username": "x", "is_superuser": "on"}
