@@ -120,6 +120,17 @@
     var form = template.content.querySelector("form").cloneNode(true);
     form.action = replyAction(link);
     uniqueIds(form, "-r" + number);
+    // Cancel beside Post and Preview, before the hint (the template keeps it apart: the form's
+    // fields come rendered as the article's own comment form has them).
+    var actions = form.querySelector(".form-actions");
+    var cancel = form.querySelector("button.cancel");
+    if (actions && cancel) {
+      var holder = cancel.parentElement;
+      actions.insertBefore(cancel, actions.querySelector(".hint"));
+      if (holder !== form && !holder.children.length) {
+        holder.remove();
+      }
+    }
     var footer = comment.querySelector(":scope > footer.actions");
     if (footer) {
       footer.after(form);

@@ -81,6 +81,19 @@ def test_a_reply_posted_while_reading_newest_first_lands_in_that_order(page, art
     expect(comment(page, 37)).to_be_visible()
 
 
+def test_a_reply_form_is_cancelled_beside_its_post_button(page, article):
+    page.goto(article.get_absolute_url())
+    third = comment(page, 3)
+    third.get_by_role("link", name="返信", exact=True).click()
+    form = page.locator("#c3 .reply-form")
+    post = form.get_by_role("button", name="投稿する").bounding_box()
+    cancel = form.get_by_role("button", name="キャンセル")
+    assert abs(cancel.bounding_box()["y"] - post["y"]) < 4  # on the same row
+    cancel.click()
+    expect(form).to_have_count(0)
+    expect(third.get_by_role("link", name="返信", exact=True)).to_be_focused()
+
+
 def test_quote_fills_the_reply_box_with_the_quoted_lines(page, article):
     page.goto(article.get_absolute_url())
     comment(page, 3).get_by_role("link", name="引用").click()
