@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .boards import trips
-from .models import AUTHOR_NAME_MAX_LENGTH, COMMENT_BODY_MAX_LENGTH, Report
+from .models import AUTHOR_NAME_MAX_LENGTH, COMMENT_BODY_MAX_LENGTH, Report, UsedFormToken
 from .services import validate_comment_body
 from .text import clean_comment_text
 
@@ -70,18 +70,21 @@ class TokenForm(forms.Form):
         return self.cleaned_data["issued"]
 
     def refresh_token(self) -> None:
-        """Hand out a token of its own when the form is shown again (previewed, or with an
-        error): as handed out when it was first shown, so that a reader who posts the moment a
-        preview comes back is not taken for a bot, unless that has expired or is not ours."""
-        if self.is_bound:
-            try:
-                issued_at = form_issued_at(self.data.get("issued", ""))
-            except ValidationError:
-                issued_at = None
-            if issued_at is not None and time.time() - issued_at > settings.FORUM_FORM_MAX_SECONDS:
-                issued_at = None
+        """Give the form shown again (previewed, or with an error) the token it came with, still
+        unused: a reader who posts the moment a preview comes back has been on the form since it
+        was first shown, and the form is still posted once only. A fresh token instead for one
+        that is forged, expired or already used (it would otherwise mint a form that can be
+        posted at once)."""
+        if not self.is_bound:
+            return
+        token = self.data.get("issued", "")
+        try:
+            key = check_form_token(token, posting=False)
+        except ValidationError:
+            key = None
+        if key is None or UsedFormToken.objects.filter(key=key).exists():
             self.data = self.data.copy()
-            self.data["issued"] = form_token(issued_at)
+            self.data["issued"] = form_token()
 
 
 class CommentForm(TokenForm):

@@ -190,10 +190,11 @@ def test_form_timestamp_too_fast_too_old_or_forged_is_refused(url, settings, iss
     assert message in response.text
     assert "時刻の確認</textarea>" in response.text
     assert not Comment.objects.filter(body="時刻の確認").exists()
-    # The form comes back with a fresh timestamp to post again with.
-    fresh = re.search(r'name="issued" value="([^"]+)"', response.text)[1]
-    assert fresh != token
-    check_form_token_later(fresh, settings)
+    # The form comes back with a token to post again with: the one it came with when that is
+    # still good (a person's time on the form counts from when it was first shown), else fresh.
+    again = re.search(r'name="issued" value="([^"]+)"', response.text)[1]
+    assert (again == token) == (message == "早すぎ")
+    check_form_token_later(again, settings)
 
 
 def test_a_preview_at_once_is_shown_and_the_post_right_after_it_goes_through(url, settings):
@@ -208,11 +209,26 @@ def test_a_preview_at_once_is_shown_and_the_post_right_after_it_goes_through(url
     assert "早すぎ" not in preview.text
     preview = browser.post(url, {"issued": shown, "body": "確認して投稿", "preview": "1"})
     again = re.search(r'name="issued" value="([^"]+)"', preview.text)[1]
-    assert again != shown
-    assert form_issued_at(again) == form_issued_at(shown)
+    assert again == shown  # the same form, not yet posted
     posted = browser.post(url, {"issued": again, "body": "確認して投稿"})
     assert posted.status_code == 302
     assert Comment.objects.filter(body="確認して投稿").exists()
+
+
+def test_a_used_form_previewed_again_gives_a_form_that_must_wait(url, settings):
+    """A form already posted cannot be previewed into new forms that post at once."""
+    settings.FORUM_FORM_MIN_SECONDS = 2
+    used = form_token(time.time() - 3)
+    browser = reader()
+    assert browser.post(url, {"issued": used, "body": "一度目"}).status_code == 302
+    preview = browser.post(url, {"issued": used, "body": "二度目", "preview": "1"})
+    fresh = re.search(r'name="issued" value="([^"]+)"', preview.text)[1]
+    assert fresh != used
+    assert time.time() - form_issued_at(fresh) < 2  # handed out now
+    refused = browser.post(url, {"issued": fresh, "body": "二度目"})
+    assert refused.status_code == 400
+    assert "早すぎ" in refused.text
+    assert not Comment.objects.filter(body="二度目").exists()
 
 
 def check_form_token_later(token: str, settings) -> None:
