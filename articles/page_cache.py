@@ -104,10 +104,11 @@ def _markup() -> str:
     from reactions import buttons
 
     from . import forms, linked_data, views
+    from .boards import trips
     from .templatetags import sharing
 
     sources = [get_template(name).origin.name for name in TEMPLATES]
-    modules = (views, forms, linked_data, buttons, live, sharing)
+    modules = (views, forms, linked_data, buttons, live, sharing, trips)
     sources += [module.__file__ for module in modules] + [__file__]
     # Django's own: its form widgets' templates.
     fingerprint = django.get_version() + fragments.markup_fingerprint(*sources)

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
-from ..boards import ids
+from ..boards import ids, trips
 from ..models import Article, Comment, ImageCredit, Link
 from . import layout as layout_module
 from . import rows as rows_module
@@ -35,7 +35,7 @@ def markup_fingerprint(*sources: str | Path) -> str:
 
 @functools.cache
 def thread_markup() -> str:
-    return markup_fingerprint(layout_module.__file__, rows_module.__file__)
+    return markup_fingerprint(layout_module.__file__, rows_module.__file__, trips.__file__)
 
 
 def threads_html(

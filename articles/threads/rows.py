@@ -76,9 +76,9 @@ def header(out: list[str], row: Row, url: str, words: dict[str, str], timezone: 
     muting = ""
     if row.body_html:
         name = escape(c.author_name) if c.author_name else words["anonymous"]
-        if c.author_name.startswith(TRIP_MARK):  # a trip code with no name before it
-            name = f"{words['anonymous']} {name}"
         muting = f' data-name="{name}"'
+        if c.author_name.startswith(TRIP_MARK):  # a trip code with no name before it, shown
+            name = f"{words['anonymous']} {name}"  # after 名無しさん; muted by the code alone
         if row.poster_id:
             muting += f' data-poster-id="{row.poster_id}"'
     out.append(
