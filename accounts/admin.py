@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 
 from articles.sql.locks import retrying
 
@@ -15,12 +16,14 @@ class AccountAdmin(UserAdmin):
     # locks (accounts.signals, reactions); the admin deletes in a transaction of its own, so a
     # lock that cannot be waited for (a comment moved meanwhile, a tree being written to) can
     # only let go of it and run again from outside (retrying). The changelist deletes selected
-    # accounts.
+    # accounts, logging them before it deletes them: in one transaction, so that an attempt let
+    # go of leaves no entry behind.
     def delete_view(self, request, *args, **kwargs):
         return retrying(super().delete_view)(request, *args, **kwargs)
 
     def changelist_view(self, request, *args, **kwargs):
-        return retrying(super().changelist_view)(request, *args, **kwargs)
+        changelist = transaction.atomic(super().changelist_view)
+        return retrying(changelist)(request, *args, **kwargs)
 
 
 admin.site.unregister(get_user_model())

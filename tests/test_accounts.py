@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import connection
@@ -628,6 +629,8 @@ def test_an_account_deletion_in_the_admin_that_meets_a_busy_tree_tries_again(
     assert not get_user_model().objects.filter(pk=taro.pk).exists()
     comment.refresh_from_db()
     assert (comment.user, comment.author_name) == (None, "")
+    # The attempt let go of left nothing behind: one entry in the admin's log.
+    assert LogEntry.objects.filter(object_id=str(taro.pk), action_flag=DELETION).count() == 1
 
 
 def test_password_guesses_on_the_deletion_form_are_limited_like_log_ins(taro_client, taro):
