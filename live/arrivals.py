@@ -9,7 +9,9 @@ by their numbers (the article's unique (article, number) index) and, where the p
 made public later, by the ``publicity_seq`` they were stamped with; never thread by thread.
 """
 
+import functools
 import hashlib
+import operator
 from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, Q, Subquery
@@ -114,6 +116,19 @@ def arrivals(
     counts = reaction_buttons.comment_counts(found)
     backlinks = backlinks_for(article.pk, [c.number for c in found]) if found else {}
     comments = []
+    # The comments above the replies, with the replies each has now: the page's toggles that
+    # hide them count them as a reload would (held ones too, as the nested sets do).
+    above = [Q(tree_id=c.tree_id, lft__lt=c.lft, rght__gt=c.rght) for c in found if c.parent_id]
+    replies = (
+        {
+            number: (rght - lft - 1) // 2
+            for number, lft, rght in Comment.objects.filter(
+                functools.reduce(operator.or_, above)
+            ).values_list("number", "lft", "rght")
+        }
+        if above
+        else {}
+    )
     for comment in found:
         rows = layout(
             [comment],
@@ -160,4 +175,5 @@ def arrivals(
         "seq": article.publicity_seq,
         "more": more,
         "comments": comments,
+        "replies": replies,
     }

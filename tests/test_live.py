@@ -11,7 +11,7 @@ from articles.models import Article, Comment
 from articles.threads import PUBLIC, layout, render_items
 from reactions import buttons as reaction_buttons
 
-from .helpers import form, reader
+from .helpers import form, numbered, reader
 
 
 def arrivals_url(article: Article, after: int, **extra: str) -> str:
@@ -270,17 +270,30 @@ def test_a_signed_in_readers_poll_reads_no_session(
         assert poll(client, thread, 5, etag).status_code == 304
 
 
-def test_an_answer_costs_three_queries_however_many_threads_it_touches(
+def test_an_answer_costs_four_queries_however_many_threads_it_touches(
     live_client, thread, post, django_assert_max_num_queries
 ):
     roots = list(Comment.objects.filter(article=thread, parent=None))
     for index in range(12):
         post(thread, f">>{index + 1} 返信 {index}", parent=roots[index % 2])
         post(thread, f"新しいスレッド {index}")
-    # The article's counter, the new comments, their back-links.
-    with django_assert_max_num_queries(3):
+    # The article's counter, the new comments, the comments above the replies (for the toggles
+    # that count replies), their back-links.
+    with django_assert_max_num_queries(4):
         response = poll(live_client, thread, 5)
     assert len(response.json()["comments"]) == 24
+
+
+def test_an_answer_counts_the_replies_of_the_comments_above_its_replies(live_client, thread, post):
+    """As the page's toggles count them: every reply under each, held ones too."""
+    held = post(thread, "承認待ち", parent=numbered(thread)[2])
+    services.comment_set_status(comment=held, status=Comment.Status.PENDING, moderator=None)
+    post(thread, "新しい返信", parent=numbered(thread)[3])  # #7, under #1 > #2 > #3
+    post(thread, "新しいスレッド")
+    answer = poll(live_client, thread, 5).json()
+    assert [c["number"] for c in answer["comments"]] == [7, 8]
+    # #1: #2, #3, #4, the held #6 and #7; #2: #3, #6, #7; #3: #7.
+    assert answer["replies"] == {"1": 5, "2": 3, "3": 1}
 
 
 def test_the_article_page_carries_what_the_script_needs(live_client, thread):

@@ -77,18 +77,15 @@
     return span;
   }
 
-  // Each comment above a new reply has one reply more: its toggle says so, or it gets one. Not
-  // those that arrive with it: they come counting the replies they have.
-  function countReply(comment, arriving) {
-    for (var list = comment.closest("ol.replies"); list && section.contains(list);
-         list = list.parentElement.closest("ol.replies")) {
-      if (arriving.indexOf(parseInt(list.id.slice(1), 10)) >= 0) {
-        continue;
-      }
-      var parent = document.getElementById("c" + list.id.slice(1));
+  // The comments above new replies, with the replies each has now (the answer's "replies"):
+  // their toggles say so, or they get one, as a reload would show them.
+  function countReplies(replies) {
+    Object.keys(replies || {}).forEach(function (number) {
+      var parent = document.getElementById("c" + number);
+      var list = document.getElementById("r" + number);
       var footer = parent && parent.querySelector(":scope > footer.actions");
-      if (!footer) {
-        continue;
+      if (!footer || !list || !section.contains(parent)) {
+        return;  // not on this page, or its replies continue on its own page
       }
       var toggle = footer.querySelector('button.toggle[aria-controls="' + list.id + '"]');
       if (!toggle) {
@@ -99,14 +96,14 @@
         toggle.setAttribute("aria-controls", list.id);
         footer.append(toggle);
       }
-      var count = (parseInt(toggle.getAttribute("data-count"), 10) || 0) + 1;
+      var count = replies[number];
       toggle.setAttribute("data-count", String(count));
       toggle.replaceChildren(
         words("when-open", format(data.hide, data.hideOther, count)),
         words("when-closed", format(data.show, data.showOther, count))
       );
       toggle.hidden = false;
-    }
+    });
   }
 
   function markNew(comment) {
@@ -211,12 +208,9 @@
     var gone = document.getElementById("c" + comment.number);
     if (gone && gone.matches("article.comment.is-gone") && section.contains(gone)) {
       gone.replaceWith(item.querySelector("article.comment"));
-      return "shown again";
+      return true;
     }
-    if (comment.parent === null) {
-      return placeThread(item) && "added";
-    }
-    return placeReply(item, comment.parent) && "added";
+    return comment.parent === null ? placeThread(item) : placeReply(item, comment.parent);
   }
 
   function linkElsewhere(comment) {
@@ -268,19 +262,14 @@
 
   function insert(answer) {
     var waiting = notShown(answer.comments);
-    var arriving = waiting.map(function (comment) { return comment.number; });
     var placed = [];
     // A reply may answer another new comment: place parents first, then what they unlock.
     var progress = true;
     while (progress && waiting.length) {
       progress = false;
       waiting = waiting.filter(function (comment) {
-        var placing = place(comment);
-        if (placing) {
+        if (place(comment)) {
           placed.push(comment);
-          if (placing === "added" && comment.parent !== null) {
-            countReply(document.getElementById("c" + comment.number), arriving);
-          }
           progress = true;
           return false;
         }
@@ -298,6 +287,7 @@
         }
       });
     });
+    countReplies(answer.replies);
     // For the page's other scripts (mute lists, poster IDs, reactions): what was just added.
     bar.dispatchEvent(new CustomEvent("forum:comments-added", {
       bubbles: true,

@@ -138,6 +138,22 @@ def test_a_comment_approved_or_shown_again_after_the_page_loaded_is_offered(page
     expect(page.locator("#c5 .comment-body")).to_have_count(1)
 
 
+def test_a_held_reply_approved_is_not_counted_twice_by_its_parents_toggle(page, article, post):
+    from articles import services
+
+    held = post(article, "承認待ちの返信", parent=numbered(article, 2))  # 37
+    services.comment_set_status(comment=held, status=Comment.Status.PENDING, moderator=None)
+    page.goto(article.get_absolute_url())
+    toggle = page.locator("#c2 > footer button.toggle")
+    counted = toggle.get_attribute("data-count")  # the held reply among them, as on a reload
+    services.comment_set_status(comment=held, status=Comment.Status.PUBLISHED, moderator=None)
+    page.get_by_role("button", name="新着コメント 1件").click()
+    expect(page.locator("#r2 > li > #c37")).to_contain_text("承認待ちの返信")
+    expect(toggle).to_have_attribute("data-count", counted)
+    page.reload()
+    expect(toggle).to_have_attribute("data-count", counted)
+
+
 def test_comments_posted_since_the_last_visit_are_marked(page, article, post):
     page.goto(article.get_absolute_url())
     expect(page.locator("article.comment.is-new")).to_have_count(0)  # a first visit: none
