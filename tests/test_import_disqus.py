@@ -99,6 +99,29 @@ def test_a_malformed_export_says_where(db, tmp_path):
         call_command("import_disqus", str(path), stdout=StringIO())
 
 
+@pytest.mark.parametrize("parent", ["", '<parent dsq:id="9002" />'], ids=["plain", "looping"])
+def test_a_post_id_given_twice_is_refused_with_its_lines(existing, tmp_path, parent):
+    """The second 9002 renamed from another post: a reply to itself, or not."""
+    text = DISQUS.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    original = next(n for n, line in enumerate(lines, 1) if '<post dsq:id="9002">' in line)
+    renamed = next(n for n, line in enumerate(lines, 1) if '<post dsq:id="9003">' in line)
+    first, second = sorted((original, renamed))
+    text = text.replace('<post dsq:id="9003">', '<post dsq:id="9002">')
+    text = text.replace('<parent dsq:id="9002" />', parent, 1)
+    path = tmp_path / "repeated.xml"
+    path.write_text(text, encoding="utf-8")
+    for dry_run in ([], ["--dry-run"]):
+        with pytest.raises(CommandError) as error:
+            call_command("import_disqus", str(path), *dry_run, stdout=StringIO())
+        assert str(error.value) == (
+            f"{path}:{second}: post id '9002' is given twice (first on line {first})"
+        )
+    assert not Comment.objects.exists()
+    existing.refresh_from_db()
+    assert existing.import_ref is None
+
+
 def test_dry_run_writes_nothing(existing):
     out = StringIO()
     call_command("import_disqus", str(DISQUS), "--dry-run", stdout=out)

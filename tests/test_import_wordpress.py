@@ -313,6 +313,33 @@ def test_reply_loops_are_broken_and_reported(db, tmp_path):
     assert "in a loop of replies" in out
 
 
+@pytest.mark.parametrize(
+    "comments",
+    [((1, 0), (2, 1), (2, 2)), ((1, 0), (2, 1), (1, 0))],  # the second a reply to itself, or not
+    ids=["looping", "plain"],
+)
+def test_a_comment_id_given_twice_in_a_post_is_refused_with_its_line(db, tmp_path, comments):
+    before = _item(1, "")  # a post before it: written by no import of a refused file
+    repeated = "\n".join(
+        f"<wp:comment><wp:comment_id>{n}</wp:comment_id>"
+        f"<wp:comment_date_gmt>2024-01-01 00:00:0{index}</wp:comment_date_gmt>"
+        f"<wp:comment_content>c{index}</wp:comment_content><wp:comment_approved>1"
+        f"</wp:comment_approved><wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"
+        for index, (n, parent) in enumerate(comments)
+    )
+    path = tmp_path / "repeated.xml"
+    path.write_text(_wxr(before + "\n" + _item(2, "\n" + repeated)), encoding="utf-8")
+    for dry_run in ([], ["--dry-run"]):
+        with pytest.raises(CommandError) as error:
+            call_command("import_wordpress", str(path), *dry_run, stdout=StringIO())
+        repeated_id = comments[2][0]
+        assert str(error.value) == (
+            f"{path}:5: comment id '{repeated_id}' is given twice in one post "
+            f"(first on line {3 if repeated_id == 1 else 4})"
+        )
+    assert not Article.objects.exists()
+
+
 @pytest.mark.postgresql
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_import_holds_the_new_tree_lock(db):

@@ -7,6 +7,7 @@ file beside nothing of the site's, indexed by thread. Then each thread is handed
 posts, one thread in memory at a time, whatever the size of the export.
 """
 
+import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
@@ -93,6 +94,13 @@ class DisqusExport:
             )
             yield thread, [_load(DisqusPost, post[1:]) for post in posts]
 
+    def repeated_post(self) -> str | None:
+        """A post id the file gives more than one post, if any."""
+        row = self._db.execute(
+            "SELECT id FROM post GROUP BY id HAVING count(*) > 1 ORDER BY min(seq) LIMIT 1"
+        ).fetchone()
+        return row[0] if row else None
+
     def missing_threads(self) -> list[tuple[str, int]]:
         """Thread ids that posts name but the file has no thread for, with their post counts."""
         return self._db.execute(
@@ -159,7 +167,25 @@ def read_disqus(path: Path | str, progress: Callable[[int], None] | None = None)
         export.close()
         raise
     export.finish()
+    if (repeated := export.repeated_post()) is not None:
+        export.close()
+        # Replies name their parent by id: with two posts of one id, which one they answer is
+        # anyone's guess. Where the two are, read again only now that one is known.
+        first, second, *_ = [*_lines_of_post(path, repeated), None, None]
+        message = f"post id {repeated!r} is given twice" + (
+            f" (first on line {first})" if first else ""
+        )
+        raise ImportFileError(path, second, None, message)
     return export
+
+
+def _lines_of_post(path: Path, post_id: str) -> list[int]:
+    """The lines on which a post of this id starts."""
+    opening = re.compile(
+        rb"<(?:[\w.-]+:)?post\b[^>]*?:id=[\"']" + re.escape(post_id.encode()) + rb"[\"']"
+    )
+    with path.open("rb") as file:
+        return [number for number, line in enumerate(file, 1) if opening.search(line)]
 
 
 def _read(file, path: Path, export: DisqusExport, progress) -> None:

@@ -297,12 +297,13 @@ def _layout(
         else:
             children[comment.parent_ref].append(comment)
     # Parent links that loop reach no root: the earliest comment of each loop starts a thread.
-    reached = set(known)
+    reached: set[str] = set()
     stack = [c.ref for c in roots] + list(known)
     while stack:
         ref = stack.pop()
-        reached.add(ref)
-        stack.extend(child.ref for child in children.get(ref, ()))
+        if ref not in reached:  # (the readers refuse a repeated id; never loop on one)
+            reached.add(ref)
+            stack.extend(child.ref for child in children.get(ref, ()))
     for comment in comments:
         if comment.ref in reached:
             continue
@@ -313,8 +314,9 @@ def _layout(
         stack = [comment.ref]
         while stack:
             ref = stack.pop()
-            reached.add(ref)
-            stack.extend(child.ref for child in children.get(ref, ()))
+            if ref not in reached:
+                reached.add(ref)
+                stack.extend(child.ref for child in children.get(ref, ()))
     roots.sort(key=lambda c: (c.created_at, c.sort_key))
     return roots, children
 

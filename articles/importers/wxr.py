@@ -274,14 +274,24 @@ def _read(
         )
 
 
-class _Shape:
-    """What the check sees of the file: the root, the depth, the channel's WXR markers."""
+class _RepeatedComment(Exception):
+    def __init__(self, comment_id: str, first_line: int) -> None:
+        self.comment_id, self.first_line = comment_id, first_line
 
-    def __init__(self) -> None:
+
+class _Shape:
+    """What the check sees of the file: the root, the depth, the channel's WXR markers, and each
+    item's comment ids (a post's comments are told apart by them: one given twice is refused)."""
+
+    def __init__(self, parser) -> None:
+        self.parser = parser
         self.depth = 0
         self.root: str | None = None
         self.channel = False  # inside the <channel> under the root
         self.is_wxr = False
+        self.comment_ids: dict[str, int] = {}  # the current item's, with their lines
+        self.comment: str | None = None  # the comment's own element (wp:comment), once inside
+        self.comment_id: list[str] | None = None  # the text of a comment's wp:comment_id
 
     def start(self, tag: str, attrib: object) -> None:
         self.depth += 1
@@ -292,8 +302,23 @@ class _Shape:
         elif self.depth == 3 and self.channel:
             names = ("base_site_url", "base_blog_url", "wxr_version")
             self.is_wxr |= _wp_name("{" + tag) in names
+            if tag == "item":
+                self.comment_ids = {}
+        elif self.depth == 4 and self.channel and _wp_name("{" + tag) == "comment":
+            self.comment = tag
+        elif self.depth == 5 and self.comment and _wp_name("{" + tag) == "comment_id":
+            self.comment_id = []
+            self.parser.CharacterDataHandler = self.comment_id.append  # for this element only
 
     def end(self, tag: str) -> None:
+        if self.depth == 5 and self.comment_id is not None:
+            comment_id = "".join(self.comment_id).strip()
+            self.comment_id = self.parser.CharacterDataHandler = None
+            if comment_id in self.comment_ids:
+                raise _RepeatedComment(comment_id, self.comment_ids[comment_id])
+            self.comment_ids[comment_id] = self.parser.CurrentLineNumber
+        elif self.depth == 4:
+            self.comment = None
         self.depth -= 1
         if self.depth == 1:
             self.channel = False
@@ -314,15 +339,16 @@ def _refuse_external(context, base, sysid, pubid) -> None:
 def check_wxr(path: Path | str, chunk_size: int = 1 << 16) -> None:
     """Raise ImportFileError if ``read_wxr`` would, having read the whole file: well-formed XML,
     no entity declarations or external entities (refused as defusedxml refuses them), a WXR
-    export's ``<rss>``.
+    export's ``<rss>``; and for a post whose comments repeat an id (its replies could not be
+    told which comment they answer).
 
     Several times faster than ``read_wxr``: expat alone, with no element and no text kept. The
     import reads the file with it first, so that nothing of a malformed file is written.
     """
     path = Path(path)
-    shape = _Shape()
     # Names come as "namespace}local" ("{" is added where it matters): no fixing up per tag.
     parser = expat.ParserCreate(namespace_separator="}")
+    shape = _Shape(parser)
     parser.StartElementHandler, parser.EndElementHandler = shape.start, shape.end
     parser.EntityDeclHandler = _refuse_entity
     parser.UnparsedEntityDeclHandler = _refuse_unparsed_entity
@@ -340,6 +366,12 @@ def check_wxr(path: Path | str, chunk_size: int = 1 << 16) -> None:
     except expat.ExpatError as error:
         message = expat.ErrorString(error.code)
         raise ImportFileError(path, error.lineno, error.offset + 1, message) from error
+    except _RepeatedComment as repeated:
+        message = (
+            f"comment id {repeated.comment_id!r} is given twice in one post "
+            f"(first on line {repeated.first_line})"
+        )
+        raise ImportFileError(path, parser.CurrentLineNumber, None, message) from repeated
     except DefusedXmlException as error:
         raise ImportFileError(path, None, None, f"refused: {error}") from error
     if shape.root is None:
