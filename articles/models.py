@@ -888,6 +888,25 @@ class ModerationLog(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.moderator}: {action} {self.target}"
 
 
+class DeletedImport(models.Model):
+    """An imported comment deleted here, by a moderator or with a comment above it: an import of
+    the same export later leaves it out (and the replies under it) instead of bringing it back."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    import_ref = models.CharField(max_length=100)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("article", "import_ref"), name="deletedimport_unique_ref"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.import_ref
+
+
 class UsedFormToken(models.Model):
     """A comment form already sent, and the comment it created: a form is posted only once.
 

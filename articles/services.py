@@ -28,6 +28,7 @@ from .models import (
     ArticleRedirect,
     Comment,
     CommentRevision,
+    DeletedImport,
     ReplyRef,
     Report,
     UsedFormToken,
@@ -492,6 +493,12 @@ def comment_delete(*, comment: Comment) -> int:
             "target_number", flat=True
         )
         _bump_threads_answered(comment.article_id, list(answered), besides=comment.tree_id)
+        # Imported ones stay deleted when the same export is imported again.
+        imported = subtree.exclude(import_ref=None).values_list("import_ref", flat=True)
+        DeletedImport.objects.bulk_create(
+            [DeletedImport(article_id=comment.article_id, import_ref=ref) for ref in imported],
+            ignore_conflicts=True,
+        )
         # The whole subtree in one statement: Django's cascade would go one level per call and
         # overflow the stack on a long reply chain (what django-mptt's delete() does).
         subtree.delete()

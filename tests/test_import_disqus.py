@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from articles import moderation
 from articles.abuse.addresses import ip_hash
 from articles.importers.disqus import read_disqus
 from articles.models import Article, Comment
@@ -90,6 +91,16 @@ def test_importing_again_changes_nothing(imported):
     assert list(Comment.objects.order_by("pk").values()) == before
     assert list(Article.objects.order_by("pk").values()) == articles
     assert "articles unchanged: 2" in out
+
+
+def test_posts_a_moderator_deleted_stay_deleted_when_imported_again(existing, imported, moderator):
+    moderation.comment_subtree_delete(
+        comment=comments(existing)["disqus:9002"], moderator=moderator
+    )
+    assert set(comments(existing)) == {"disqus:9001"}
+    out = run(str(DISQUS))
+    assert "comments deleted here, left out: 2" in out
+    assert set(comments(existing)) == {"disqus:9001"}
 
 
 def test_a_malformed_export_says_where(db, tmp_path):

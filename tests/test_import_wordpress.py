@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from articles import services
+from articles import moderation, services
 from articles.abuse.addresses import ip_hash
 from articles.importers.html import body_from_html, text_from_html
 from articles.importers.wxr import ImportFileError, check_wxr, read_wxr
@@ -219,6 +219,26 @@ def test_a_moderators_decision_survives_a_reimport(defence):
     run(str(WXR_12))
     comment.refresh_from_db()
     assert comment.status == Comment.Status.REMOVED
+
+
+def test_comments_a_moderator_deleted_stay_deleted_through_reimports(defence, moderator):
+    moderation.comment_subtree_delete(comment=by_ref(defence)["wp:102"], moderator=moderator)
+    assert set(by_ref(defence)) == {"wp:101", "wp:103", "wp:108"}  # 102 and 104 gone
+    before = snapshot()
+    out = run(str(WXR_12))
+    assert "comments deleted here, left out: 2" in out
+    assert snapshot() == before
+    # A newer export edits 102 and adds 109 under 101 and 110: 102 stays deleted.
+    out = run(str(WXR_11_NEWER))
+    assert set(by_ref(defence)) == {"wp:101", "wp:103", "wp:108", "wp:109", "wp:110"}
+    assert find_tree_problems() == {}
+
+
+def test_a_reply_added_there_under_a_comment_deleted_here_is_left_out(defence, moderator):
+    moderation.comment_subtree_delete(comment=by_ref(defence)["wp:101"], moderator=moderator)
+    out = run(str(WXR_11_NEWER))  # adds 109, a reply to 101
+    assert "comments deleted here, left out: 4" in out  # 101, 102, 104, and the new 109
+    assert set(by_ref(defence)) == {"wp:103", "wp:108", "wp:110"}
 
 
 def test_a_status_changed_there_moves_what_readers_are_told_changed(defence, tmp_path):

@@ -29,6 +29,7 @@ from ..models import (
     Article,
     Block,
     Comment,
+    DeletedImport,
     ImageCredit,
     ReplyRef,
 )
@@ -426,6 +427,7 @@ def _update_comments(article: Article, comments: list[CommentData], summary: Sum
             "ip_hash",
         )
     }
+    comments = _left_deleted(article, comments, existing, summary)
     new = [c for c in comments if c.ref not in existing]
     article_url = article.get_absolute_url()
     changed_rows: list[Comment] = []
@@ -470,6 +472,29 @@ def _update_comments(article: Article, comments: list[CommentData], summary: Sum
     elif changed_rows:
         services._bump_threads({c.tree_id for c in changed_rows})
     return bool(changed_rows or new)
+
+
+def _left_deleted(
+    article: Article, comments: list[CommentData], existing: dict[str, Comment], summary: Summary
+) -> list[CommentData]:
+    """The import's comments but those deleted here since an import (DeletedImport), and the
+    replies under them that are not here either: a moderator's deletion stands."""
+    gone = set(DeletedImport.objects.filter(article=article).values_list("import_ref", flat=True))
+    if not gone:
+        return comments
+    replies: dict[str | None, list[CommentData]] = defaultdict(list)
+    for data in comments:
+        replies[data.parent_ref].append(data)
+    stack = list(gone)
+    while stack:
+        for reply in replies.get(stack.pop(), ()):
+            if reply.ref not in gone and reply.ref not in existing:
+                gone.add(reply.ref)
+                stack.append(reply.ref)
+    kept = [data for data in comments if data.ref not in gone]
+    if left_out := len(comments) - len(kept):
+        summary.counts["comments deleted here, left out"] += left_out
+    return kept
 
 
 def _insert_added_comments(
