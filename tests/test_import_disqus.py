@@ -103,6 +103,31 @@ def test_posts_a_moderator_deleted_stay_deleted_when_imported_again(existing, im
     assert set(comments(existing)) == {"disqus:9001"}
 
 
+def test_times_that_are_not_times_are_named_and_replaced_the_same_every_time(existing, tmp_path):
+    text = DISQUS.read_text(encoding="utf-8")
+    text = text.replace(
+        "<createdAt>2021-03-04T08:00:00Z</createdAt>", "<createdAt>garbage</createdAt>"
+    )
+    text = text.replace(
+        "<createdAt>2021-04-01T00:00:00Z</createdAt>", "<createdAt>2021-99-99</createdAt>"
+    )
+    path = tmp_path / "dates.xml"
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    post = next(n for n, line in enumerate(lines, 1) if '<post dsq:id="9003">' in line)
+    thread = next(n for n, line in enumerate(lines, 1) if '<thread dsq:id="5002">' in line)
+    out = run(str(path))
+    assert f"{path}:{post}: post 9003: 'garbage' is not a time; it takes its thread's" in out
+    assert f"{path}:{thread}: thread 5002: '2021-99-99' is not a time" in out
+    replaced = comments(existing)["disqus:9003"]
+    assert replaced.created_at.isoformat() == "2021-03-04T05:06:07+00:00"  # its thread's
+    before = list(Comment.objects.order_by("pk").values())
+    articles = list(Article.objects.order_by("pk").values())
+    out = run(str(path))
+    assert list(Comment.objects.order_by("pk").values()) == before
+    assert list(Article.objects.order_by("pk").values()) == articles
+
+
 def test_a_malformed_export_says_where(db, tmp_path):
     path = tmp_path / "bad.xml"
     path.write_text('<disqus xmlns="http://disqus.com">\n<thread>\n</disqus>')

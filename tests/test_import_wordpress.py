@@ -286,7 +286,10 @@ def test_a_malformed_file_says_where_and_writes_nothing(db):
 
 
 def test_an_entity_bomb_is_refused(db):
-    with pytest.raises(CommandError, match=r"entity-bomb\.xml: refused"):
+    with pytest.raises(
+        CommandError,
+        match=r"entity-bomb\.xml: refused: it declares the entity 'a' \(an export declares none\)$",
+    ):
         call_command("import_wordpress", str(DATA / "entity-bomb.xml"), stdout=StringIO())
     assert not Article.objects.exists()
 
@@ -296,6 +299,47 @@ def test_a_file_that_is_not_wxr_is_refused(db, tmp_path):
     path.write_text("<rss><channel><item><title>x</title></item></channel></rss>")
     with pytest.raises(CommandError, match="not a WordPress export"):
         call_command("import_wordpress", str(path), stdout=StringIO())
+
+
+def test_a_root_element_not_rss_is_named_on_its_line(db, tmp_path):
+    path = tmp_path / "feed.xml"
+    path.write_text('<?xml version="1.0"?>\n<feed>x</feed>', encoding="utf-8")
+    with pytest.raises(CommandError) as error:
+        call_command("import_wordpress", str(path), stdout=StringIO())
+    assert str(error.value) == f"{path}:2: <feed> is not a WXR file's <rss>"
+
+
+def test_times_that_are_not_times_are_named_and_replaced_the_same_on_every_import(db, tmp_path):
+    def comment(n: int, date: str, parent: int = 0) -> str:
+        return (
+            f"<wp:comment><wp:comment_id>{n}</wp:comment_id>"
+            f"<wp:comment_date_gmt>{date}</wp:comment_date_gmt>"
+            f"<wp:comment_content>c{n}</wp:comment_content><wp:comment_approved>1"
+            f"</wp:comment_approved><wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"
+        )
+
+    good = _item(
+        1, "\n" + comment(1, "2024-13-45 99:99:99") + "\n" + comment(2, "2024-01-01 01:00:00")
+    )
+    bad = _item(2, "\n" + comment(3, "garbage") + "\n" + comment(4, "2024-01-01 01:00:00", 3))
+    bad = bad.replace("2024-01-01 00:00:00", "yesterday", 1)  # the post's own time
+    path = tmp_path / "dates.xml"
+    path.write_text(_wxr("\n" + good + "\n" + bad), encoding="utf-8")
+    out = run(str(path))
+    assert f"{path}:3: comment 1: '2024-13-45 99:99:99' is not a time; it takes its post's" in out
+    assert f"{path}:5: post 2: 'yesterday' is not a time; its article keeps" in out
+    assert f"{path}:6: comment 3: 'garbage' is not a time" in out
+    first = Article.objects.get(slug="p1")
+    one = first.comments.order_by("number").first()
+    assert (one.body, one.created_at) == ("c1", first.published_at)  # its post's time, first
+    second = Article.objects.get(slug="p2")
+    three = second.comments.get(body="c3")
+    assert three.created_at == second.published_at  # the article's, made now
+    assert second.comments.get(body="c4").parent == three
+    before = snapshot()
+    out = run(str(path))
+    assert snapshot() == before
+    assert "comments unchanged: 4" in out
 
 
 def test_deep_reply_chains_in_any_order(db, tmp_path):

@@ -19,7 +19,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from .wxr import ImportFileError
+from .wxr import ImportFileError, refusal
 
 NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
@@ -52,6 +52,8 @@ class DisqusExport:
     """The threads and posts of one export, spooled to disk; close() (or ``with``) drops them."""
 
     def __init__(self) -> None:
+        # What the import should say of the file (``FILE:LINE: …``): times that are not times.
+        self.notes: list[str] = []
         self._directory = tempfile.TemporaryDirectory(prefix="disqus-")
         self._db = sqlite3.connect(Path(self._directory.name) / "spool.sqlite3")
         self._db.execute("PRAGMA journal_mode = OFF")
@@ -179,18 +181,38 @@ def read_disqus(path: Path | str, progress: Callable[[int], None] | None = None)
     return export
 
 
+# The start of a thread or a post, with its dsq:id.
+_OPENING = re.compile(rb"<(?:[\w.-]+:)?(thread|post)\b[^>]*?:id=[\"']([^\"']*)[\"']")
+
+
 def _lines_of_post(path: Path, post_id: str) -> list[int]:
     """The lines on which a post of this id starts."""
-    opening = re.compile(
-        rb"<(?:[\w.-]+:)?post\b[^>]*?:id=[\"']" + re.escape(post_id.encode()) + rb"[\"']"
-    )
     with path.open("rb") as file:
-        return [number for number, line in enumerate(file, 1) if opening.search(line)]
+        return [
+            number
+            for number, line in enumerate(file, 1)
+            for kind, found in _OPENING.findall(line)
+            if kind == b"post" and found.decode() == post_id
+        ]
+
+
+def _lines_of(path: Path, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The lines on which these threads and posts start (read again only when some are wanted:
+    the parser that read them gives no lines)."""
+    found: dict[tuple[str, str], int] = {}
+    with path.open("rb") as file:
+        for number, line in enumerate(file, 1):
+            for kind, item_id in _OPENING.findall(line):
+                key = (kind.decode(), item_id.decode())
+                if key in wanted:
+                    found.setdefault(key, number)
+    return found
 
 
 def _read(file, path: Path, export: DisqusExport, progress) -> None:
     depth = 0
     root: Element | None = None
+    not_times: dict[tuple[str, str], str] = {}  # (thread or post, id): the text
     try:
         for event, element in iterparse(file, events=("start", "end")):
             if event == "start":
@@ -205,6 +227,10 @@ def _read(file, path: Path, export: DisqusExport, progress) -> None:
             depth -= 1
             if depth != 1 or root is None:
                 continue
+            if element.tag in (NS + "thread", NS + "post"):
+                created = _text(element, "createdAt")
+                if created and _date(created) is None:
+                    not_times[element.tag.removeprefix(NS), element.get(DSQ_ID, "")] = created
             if element.tag == NS + "thread":
                 thread = DisqusThread(
                     id=element.get(DSQ_ID, ""),
@@ -237,6 +263,14 @@ def _read(file, path: Path, export: DisqusExport, progress) -> None:
         message = str(error).rsplit(": line", 1)[0]
         raise ImportFileError(path, line, column + 1, message) from error
     except DefusedXmlException as error:
-        raise ImportFileError(path, None, None, f"refused: {error}") from error
+        raise ImportFileError(path, None, None, refusal(error)) from error
     if root is None:
         raise ImportFileError(path, None, None, "empty file")
+    if not_times:
+        lines = _lines_of(path, set(not_times))
+        for (kind, item_id), text in not_times.items():
+            instead = "its thread's, or its article's" if kind == "post" else "its article's"
+            where = f"{path}:{lines[kind, item_id]}" if (kind, item_id) in lines else f"{path}"
+            export.notes.append(
+                f"{where}: {kind} {item_id}: {text!r} is not a time; it takes {instead}"
+            )

@@ -11,7 +11,6 @@ own export marked hidden, removed or deleted (``export.STATUS_META``) comes back
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from ..abuse.addresses import ip_hash
 from ..models import Comment
@@ -132,7 +131,7 @@ def comment_data(post: WxrPost, summary: Summary, where: str) -> list[CommentDat
                 parent_ref=f"wp:{parent}" if parent else None,
                 body=body,
                 author_name=name,
-                created_at=item.date or post.date or timezone.now(),
+                created_at=item.date or post.date,  # else the article's (writer)
                 status=status,
                 ip_hash=ip_hash(item.ip) if item.ip else "",
                 sort_key=(_number(item.id),),

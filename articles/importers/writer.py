@@ -65,7 +65,7 @@ class CommentData:
     parent_ref: str | None
     body: str
     author_name: str
-    created_at: datetime
+    created_at: datetime | None  # None: none could be read, and the article's is given
     status: str  # a Comment.Status value
     ip_hash: str = ""
     sort_key: tuple = ()  # posting order among comments of the same time
@@ -126,12 +126,13 @@ def write_article(
         article = Article.objects.filter(import_ref=data.ref).first()
         if article is None and data.match_source_url and data.source_url:
             article = Article.objects.filter(source_url=data.source_url).order_by("pk").first()
-        comments = sorted(comments, key=lambda c: (c.created_at, c.sort_key))
         if article is None:
             article = _create_article(data)
             summary.counts["articles created"] += 1
+            comments = _in_posting_order(comments, article)
             _insert_new_article_comments(article, comments, summary)
         else:
+            comments = _in_posting_order(comments, article)
             changed = _update_comments(article, comments, summary)  # takes the tree locks
             if data.body is not None and _apply_slug_change(article, data):
                 summary.counts["articles moved to a new slug"] += 1
@@ -143,6 +144,15 @@ def write_article(
         if dry_run:
             transaction.set_rollback(True)
     return article, summary
+
+
+def _in_posting_order(comments: list[CommentData], article: Article) -> list[CommentData]:
+    """The comments by time; one without a time of its own is given the article's (kept here
+    once the article is made, so the same on every import of the file)."""
+    for comment in comments:
+        if comment.created_at is None:
+            comment.created_at = article.published_at
+    return sorted(comments, key=lambda c: (c.created_at, c.sort_key))
 
 
 def _export_slug(data: ArticleData) -> str:

@@ -265,7 +265,7 @@ def _read(
         line, column = error.position
         raise ImportFileError(path, line, column + 1, _parse_message(error)) from error
     except DefusedXmlException as error:
-        raise ImportFileError(path, None, None, f"refused: {error}") from error
+        raise ImportFileError(path, None, None, refusal(error)) from error
     if not root_seen:
         raise ImportFileError(path, None, None, "empty file")
     if not is_wxr:
@@ -275,53 +275,106 @@ def _read(
 
 
 class _RepeatedComment(Exception):
-    def __init__(self, comment_id: str, first_line: int) -> None:
-        self.comment_id, self.first_line = comment_id, first_line
+    def __init__(self, comment_id: str, first_line: int, line: int) -> None:
+        self.comment_id, self.first_line, self.line = comment_id, first_line, line
 
 
 class _Shape:
-    """What the check sees of the file: the root, the depth, the channel's WXR markers, and each
-    item's comment ids (a post's comments are told apart by them: one given twice is refused)."""
+    """What the check sees of the file: the root, the depth, the channel's WXR markers; each
+    item's comment ids (a post's comments are told apart by them: one given twice is refused);
+    and the times that are not times (``notes``: the import gives them another)."""
+
+    # The texts read, by depth: an item's (4) and a comment's (5).
+    ITEM_TEXTS = ("post_id", "post_date_gmt", "pubDate")
+    COMMENT_TEXTS = ("comment_id", "comment_date_gmt")
 
     def __init__(self, parser) -> None:
         self.parser = parser
         self.depth = 0
         self.root: str | None = None
+        self.root_line = 1
         self.channel = False  # inside the <channel> under the root
         self.is_wxr = False
+        self.in_item = self.in_comment = False
         self.comment_ids: dict[str, int] = {}  # the current item's, with their lines
-        self.comment: str | None = None  # the comment's own element (wp:comment), once inside
-        self.comment_id: list[str] | None = None  # the text of a comment's wp:comment_id
+        self.item: dict[str, tuple[str, int]] = {}  # name: (text, line)
+        self.comment: dict[str, tuple[str, int]] = {}
+        self.text: list[str] | None = None  # the text of an element read, while inside it
+        self.notes: list[tuple[int, str]] = []
+
+    def _name(self, tag: str) -> str | None:
+        return tag if tag == "pubDate" else _wp_name("{" + tag)
 
     def start(self, tag: str, attrib: object) -> None:
         self.depth += 1
         if self.depth == 1:
-            self.root = tag
+            self.root, self.root_line = tag, self.parser.CurrentLineNumber
         elif self.depth == 2 and tag == "channel":
             self.channel = True
         elif self.depth == 3 and self.channel:
             names = ("base_site_url", "base_blog_url", "wxr_version")
             self.is_wxr |= _wp_name("{" + tag) in names
             if tag == "item":
-                self.comment_ids = {}
-        elif self.depth == 4 and self.channel and _wp_name("{" + tag) == "comment":
-            self.comment = tag
-        elif self.depth == 5 and self.comment and _wp_name("{" + tag) == "comment_id":
-            self.comment_id = []
-            self.parser.CharacterDataHandler = self.comment_id.append  # for this element only
+                self.in_item, self.comment_ids, self.item = True, {}, {}
+        elif self.depth == 4 and self.in_item:
+            name = self._name(tag)
+            if name == "comment":
+                self.in_comment, self.comment = True, {}
+            elif name in self.ITEM_TEXTS:
+                self._read_text()
+        elif self.depth == 5 and self.in_comment and self._name(tag) in self.COMMENT_TEXTS:
+            self._read_text()
+
+    def _read_text(self) -> None:
+        self.text = []
+        self.parser.CharacterDataHandler = self.text.append  # for this element only
 
     def end(self, tag: str) -> None:
-        if self.depth == 5 and self.comment_id is not None:
-            comment_id = "".join(self.comment_id).strip()
-            self.comment_id = self.parser.CharacterDataHandler = None
-            if comment_id in self.comment_ids:
-                raise _RepeatedComment(comment_id, self.comment_ids[comment_id])
-            self.comment_ids[comment_id] = self.parser.CurrentLineNumber
-        elif self.depth == 4:
-            self.comment = None
+        if self.text is not None:
+            read = ("".join(self.text).strip(), self.parser.CurrentLineNumber)
+            (self.comment if self.depth == 5 else self.item)[self._name(tag)] = read
+            self.text = self.parser.CharacterDataHandler = None
+        elif self.depth == 4 and self.in_comment:
+            self.in_comment = False
+            self._comment_read()
+        elif self.depth == 3 and self.in_item:
+            self.in_item = False
+            self._item_read()
         self.depth -= 1
         if self.depth == 1:
             self.channel = False
+
+    def _comment_read(self) -> None:
+        comment_id, line = self.comment.get("comment_id", ("", self.parser.CurrentLineNumber))
+        if comment_id in self.comment_ids:
+            raise _RepeatedComment(comment_id, self.comment_ids[comment_id], line)
+        self.comment_ids[comment_id] = line
+        date, line = self.comment.get("comment_date_gmt", ("", 0))
+        if not _no_date(date) and parse_date(date) is None:
+            self.notes.append(
+                (line, f"comment {comment_id}: {date!r} is not a time; it takes its post's")
+            )
+
+    def _item_read(self) -> None:
+        date, line = self.item.get("post_date_gmt", ("", 0))
+        published, published_line = self.item.get("pubDate", ("", 0))
+        if (_no_date(date) and not published) or parse_date(date, published) is not None:
+            return
+        post_id = self.item.get("post_id", ("?", 0))[0]
+        shown = date if not _no_date(date) else published
+        self.notes.append(
+            (
+                line if not _no_date(date) else published_line,
+                f"post {post_id}: {shown!r} is not a time; its article keeps the one it has "
+                "here (the import's, when new), and its comments without one of their own "
+                "take it",
+            )
+        )
+
+
+def _no_date(text: str) -> bool:
+    """Whether a WXR time says "none" (WordPress writes 0000-00-00 00:00:00 for never)."""
+    return not text or text.startswith("0000")
 
 
 def _refuse_entity(name, is_parameter_entity, value, base, sysid, pubid, notation_name) -> None:
@@ -336,11 +389,12 @@ def _refuse_external(context, base, sysid, pubid) -> None:
     raise ExternalReferenceForbidden(context, base, sysid, pubid)
 
 
-def check_wxr(path: Path | str, chunk_size: int = 1 << 16) -> None:
+def check_wxr(path: Path | str, chunk_size: int = 1 << 16) -> list[str]:
     """Raise ImportFileError if ``read_wxr`` would, having read the whole file: well-formed XML,
     no entity declarations or external entities (refused as defusedxml refuses them), a WXR
     export's ``<rss>``; and for a post whose comments repeat an id (its replies could not be
-    told which comment they answer).
+    told which comment they answer). Return what the import should say of the file: the times
+    that are not times (``FILE:LINE: …``), which the import replaces.
 
     Several times faster than ``read_wxr``: expat alone, with no element and no text kept. The
     import reads the file with it first, so that nothing of a malformed file is written.
@@ -371,18 +425,30 @@ def check_wxr(path: Path | str, chunk_size: int = 1 << 16) -> None:
             f"comment id {repeated.comment_id!r} is given twice in one post "
             f"(first on line {repeated.first_line})"
         )
-        raise ImportFileError(path, parser.CurrentLineNumber, None, message) from repeated
+        raise ImportFileError(path, repeated.line, None, message) from repeated
     except DefusedXmlException as error:
-        raise ImportFileError(path, None, None, f"refused: {error}") from error
+        # No line: the reader, which says the same, is not told one.
+        raise ImportFileError(path, None, None, refusal(error)) from error
     if shape.root is None:
         raise ImportFileError(path, None, None, "empty file")
     if shape.root != "rss":
         root = "{" + shape.root if "}" in shape.root else shape.root
-        raise ImportFileError(path, 1, None, f"<{root}> is not a WXR file's <rss>")
+        raise ImportFileError(path, shape.root_line, None, f"<{root}> is not a WXR file's <rss>")
     if not shape.is_wxr:
         raise ImportFileError(
             path, None, None, "not a WordPress export (no wp:wxr_version or wp:base_site_url)"
         )
+    return [f"{path}:{line}: {note}" for line, note in shape.notes]
+
+
+def refusal(error: DefusedXmlException) -> str:
+    """Why the file is refused, for the operator: an export declares no entities and refers to
+    nothing outside itself, and either could expand without end or read other files."""
+    if isinstance(error, EntitiesForbidden):
+        return f"refused: it declares the entity {error.name!r} (an export declares none)"
+    if isinstance(error, ExternalReferenceForbidden):
+        return f"refused: it refers to {error.sysid!r} outside the file"
+    return f"refused: {type(error).__name__}"
 
 
 def _parse_message(error: ParseError) -> str:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from articles.abuse.addresses import ip_hash
 from articles.importers.disqus import DisqusExport, DisqusPost, DisqusThread, read_disqus
@@ -56,7 +55,7 @@ def _comment(post: DisqusPost, thread: DisqusThread, summary: Summary) -> Commen
         parent_ref=f"disqus:{post.parent_id}" if post.parent_id else None,
         body=body,
         author_name=name,
-        created_at=post.created_at or thread.created_at or timezone.now(),
+        created_at=post.created_at or thread.created_at,  # else the article's (writer)
         status=status,
         ip_hash=ip_hash(post.ip) if post.ip else "",
         sort_key=(int(post.id) if post.id.isdigit() else 0,),
@@ -82,6 +81,7 @@ class Command(BaseCommand):
             except ImportFileError as error:
                 raise CommandError(str(error)) from error
             with export:
+                summary.notes.extend(export.notes)
                 self._import(path, export, summary, dry_run=dry_run)
         print_summary(self, summary, dry_run=dry_run)
 

@@ -48,15 +48,16 @@ class Command(BaseCommand):
         for name in files:
             path = Path(name)
             try:
-                self._check(path)
+                summary.notes.extend(self._check(path))
                 self._import(path, summary, dry_run=dry_run)
             except ImportFileError as error:
                 raise CommandError(str(error)) from error
         print_summary(self, summary, dry_run=dry_run)
 
-    def _check(self, path: Path) -> None:
-        """Read the whole file without writing: a malformed one raises before anything is."""
-        check_wxr(path)
+    def _check(self, path: Path) -> list[str]:
+        """Read the whole file without writing: a malformed one raises before anything is.
+        Return its notes (times that are not times)."""
+        return check_wxr(path)
 
     def _import(self, path: Path, summary: Summary, *, dry_run: bool) -> None:
         with file_progress(self.stderr, path) as progress:
