@@ -301,6 +301,21 @@ def test_a_file_that_is_not_wxr_is_refused(db, tmp_path):
         call_command("import_wordpress", str(path), stdout=StringIO())
 
 
+def test_comments_without_an_id_are_left_out_not_taken_for_one_id_twice(db, tmp_path):
+    comments = "".join(
+        f"<wp:comment><wp:comment_id>{n}</wp:comment_id>"
+        f"<wp:comment_date_gmt>2024-01-01 00:00:0{index}</wp:comment_date_gmt>"
+        f"<wp:comment_content>c{index}</wp:comment_content><wp:comment_approved>1"
+        f"</wp:comment_approved><wp:comment_parent>0</wp:comment_parent></wp:comment>"
+        for index, n in enumerate(("", " ", "7"))
+    )
+    path = tmp_path / "no-ids.xml"
+    path.write_text(_wxr(_item(1, comments)), encoding="utf-8")
+    out = run(str(path))
+    assert out.count("a comment without an id was left out") == 2
+    assert list(Comment.objects.values_list("body", flat=True)) == ["c2"]
+
+
 def test_a_root_element_not_rss_is_named_on_its_line(db, tmp_path):
     path = tmp_path / "feed.xml"
     path.write_text('<?xml version="1.0"?>\n<feed>x</feed>', encoding="utf-8")

@@ -348,7 +348,8 @@ class _Shape:
         comment_id, line = self.comment.get("comment_id", ("", self.parser.CurrentLineNumber))
         if comment_id in self.comment_ids:
             raise _RepeatedComment(comment_id, self.comment_ids[comment_id], line)
-        self.comment_ids[comment_id] = line
+        if comment_id:  # one without an id is left out by the import, and said so
+            self.comment_ids[comment_id] = line
         date, line = self.comment.get("comment_date_gmt", ("", 0))
         if not _no_date(date) and parse_date(date) is None:
             self.notes.append(
