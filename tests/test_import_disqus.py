@@ -128,6 +128,33 @@ def test_times_that_are_not_times_are_named_and_replaced_the_same_every_time(exi
     assert list(Article.objects.order_by("pk").values()) == articles
 
 
+def test_posts_without_an_id_are_left_out_and_said_so(existing, tmp_path):
+    text = DISQUS.read_text(encoding="utf-8")
+    for post_id in ("9003", "9005"):
+        text = text.replace(f'<post dsq:id="{post_id}">', "<post>")
+    path = tmp_path / "no-ids.xml"
+    path.write_text(text, encoding="utf-8")
+    out = run(str(path))
+    assert out.count("a post without an id was left out") == 2
+    refs = set(Comment.objects.values_list("import_ref", flat=True))
+    assert refs == {"disqus:9001", "disqus:9002"}
+
+
+def test_a_threads_bad_time_is_named_on_the_threads_line_not_a_posts(existing, tmp_path):
+    """A post naming the thread (<thread dsq:id="5002" />) comes before the thread itself."""
+    text = DISQUS.read_text(encoding="utf-8")
+    text = text.replace("<createdAt>2021-04-01T00:00:00Z</createdAt>", "<createdAt>bad</createdAt>")
+    start = text.index('  <thread dsq:id="5002">')
+    end = text.index("</thread>", start) + len("</thread>\n")
+    block = text[start:end]
+    text = text[:start] + text[end:].replace("</disqus>", block + "</disqus>")  # after its posts
+    path = tmp_path / "thread-time.xml"
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    thread = next(n for n, line in enumerate(lines, 1) if '<thread dsq:id="5002">' in line)
+    assert f"{path}:{thread}: thread 5002: 'bad' is not a time" in run(str(path))
+
+
 def test_a_malformed_export_says_where(db, tmp_path):
     path = tmp_path / "bad.xml"
     path.write_text('<disqus xmlns="http://disqus.com">\n<thread>\n</disqus>')

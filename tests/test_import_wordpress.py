@@ -301,6 +301,15 @@ def test_a_file_that_is_not_wxr_is_refused(db, tmp_path):
         call_command("import_wordpress", str(path), stdout=StringIO())
 
 
+def test_wordpress_times_for_never_are_no_times_and_no_notes(db, tmp_path):
+    item = _item(1, "").replace("2024-01-01 00:00:00", "0000-00-00 00:00:00")
+    item = item.replace("</title>", "</title><pubDate>Mon, 30 Nov -0001 00:00:00 +0000</pubDate>")
+    path = tmp_path / "never.xml"
+    path.write_text(_wxr(item), encoding="utf-8")
+    assert check_wxr(path) == []
+    assert next(iter(read_wxr(path))).date is None
+
+
 def test_comments_without_an_id_are_left_out_not_taken_for_one_id_twice(db, tmp_path):
     comments = "".join(
         f"<wp:comment><wp:comment_id>{n}</wp:comment_id>"

@@ -99,7 +99,8 @@ class DisqusExport:
     def repeated_post(self) -> str | None:
         """A post id the file gives more than one post, if any."""
         row = self._db.execute(
-            "SELECT id FROM post GROUP BY id HAVING count(*) > 1 ORDER BY min(seq) LIMIT 1"
+            "SELECT id FROM post WHERE id != '' GROUP BY id HAVING count(*) > 1 "
+            "ORDER BY min(seq) LIMIT 1"
         ).fetchone()
         return row[0] if row else None
 
@@ -181,8 +182,11 @@ def read_disqus(path: Path | str, progress: Callable[[int], None] | None = None)
     return export
 
 
-# The start of a thread or a post, with its dsq:id.
-_OPENING = re.compile(rb"<(?:[\w.-]+:)?(thread|post)\b[^>]*?:id=[\"']([^\"']*)[\"']")
+# The start of a thread or a post, with its dsq:id (not a post's <thread dsq:id="…"/>, which
+# names its thread).
+_OPENING = re.compile(
+    rb"<(?:[\w.-]+:)?(thread|post)\b[^>]*?:id=[\"']([^\"']*)[\"'][^>]*(?<!/)>"
+)
 
 
 def _lines_of_post(path: Path, post_id: str) -> list[int]:

@@ -100,7 +100,8 @@ def _wp_name(tag: str) -> str | None:
 
 def parse_date(gmt: str, fallback: str = "") -> datetime | None:
     """A WXR time: ``2020-01-02 03:04:05`` in UTC; WordPress writes ``0000-00-00 00:00:00`` for
-    a post never published, when the RSS ``pubDate`` (``fallback``) may still say."""
+    a post never published, when the RSS ``pubDate`` (``fallback``) may still say (unless it
+    says never too: ``Mon, 30 Nov -0001 00:00:00 +0000``)."""
     gmt = gmt.strip()
     if gmt and not gmt.startswith("0000"):
         try:
@@ -112,7 +113,7 @@ def parse_date(gmt: str, fallback: str = "") -> datetime | None:
         else:
             return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     fallback = fallback.strip()
-    if fallback:
+    if not _no_published_date(fallback):
         try:
             value = parsedate_to_datetime(fallback)
         except (TypeError, ValueError):
@@ -351,7 +352,7 @@ class _Shape:
         if comment_id:  # one without an id is left out by the import, and said so
             self.comment_ids[comment_id] = line
         date, line = self.comment.get("comment_date_gmt", ("", 0))
-        if not _no_date(date) and parse_date(date) is None:
+        if comment_id and not _no_date(date) and parse_date(date) is None:
             self.notes.append(
                 (line, f"comment {comment_id}: {date!r} is not a time; it takes its post's")
             )
@@ -359,7 +360,9 @@ class _Shape:
     def _item_read(self) -> None:
         date, line = self.item.get("post_date_gmt", ("", 0))
         published, published_line = self.item.get("pubDate", ("", 0))
-        if (_no_date(date) and not published) or parse_date(date, published) is not None:
+        if _no_date(date) and _no_published_date(published):
+            return
+        if parse_date(date, published) is not None:
             return
         post_id = self.item.get("post_id", ("?", 0))[0]
         shown = date if not _no_date(date) else published
@@ -376,6 +379,11 @@ class _Shape:
 def _no_date(text: str) -> bool:
     """Whether a WXR time says "none" (WordPress writes 0000-00-00 00:00:00 for never)."""
     return not text or text.startswith("0000")
+
+
+def _no_published_date(text: str) -> bool:
+    """Whether an RSS pubDate says "none" (WordPress writes a year -0001 for never)."""
+    return not text or " -0001 " in text
 
 
 def _refuse_entity(name, is_parameter_entity, value, base, sysid, pubid, notation_name) -> None:

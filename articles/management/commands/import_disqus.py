@@ -38,6 +38,9 @@ def _comment(post: DisqusPost, thread: DisqusThread, summary: Summary) -> Commen
     if post.spam:
         summary.counts["spam comments left out"] += 1
         return None
+    if not post.id:
+        summary.notes.append(f"thread {thread.id}: a post without an id was left out")
+        return None
     try:
         body = clean_body(text_from_html(post.message), summary)
         name = clean_name(plain_text(post.author))
