@@ -9,9 +9,7 @@ by their numbers (the article's unique (article, number) index) and, where the p
 made public later, by the ``publicity_seq`` they were stamped with; never thread by thread.
 """
 
-import functools
 import hashlib
-import operator
 from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, Q, Subquery
@@ -21,6 +19,7 @@ from django.utils.translation import get_language
 
 from articles.boards import ids
 from articles.models import Article, Comment, comment_url
+from articles.sql.ancestors import reply_counts_above
 from articles.text import reply_refs
 from articles.threads import PUBLIC, backlinks_for, layout, render_items
 from articles.threads.cache import thread_markup
@@ -117,18 +116,8 @@ def arrivals(
     backlinks = backlinks_for(article.pk, [c.number for c in found]) if found else {}
     comments = []
     # The comments above the replies, with the replies each has now: the page's toggles that
-    # hide them count them as a reload would (held ones too, as the nested sets do).
-    above = [Q(tree_id=c.tree_id, lft__lt=c.lft, rght__gt=c.rght) for c in found if c.parent_id]
-    replies = (
-        {
-            number: (rght - lft - 1) // 2
-            for number, lft, rght in Comment.objects.filter(
-                functools.reduce(operator.or_, above)
-            ).values_list("number", "lft", "rght")
-        }
-        if above
-        else {}
-    )
+    # hide them count them as a reload would.
+    replies = reply_counts_above([c.pk for c in found if c.parent_id])
     for comment in found:
         rows = layout(
             [comment],

@@ -26,7 +26,7 @@ from articles.models import (
     UsedFormToken,
 )
 from articles.posters import Poster
-from articles.sql import instances, names
+from articles.sql import ancestors, instances, names
 from articles.sql.article_page import published_article
 from articles.tree_checks import find_tree_problems
 from reactions import reacting
@@ -105,6 +105,7 @@ def test_the_written_out_statements_follow_renamed_columns(renamed_columns):
     assert not find_tree_problems()
     found = Comment.objects.get_with_article(slug="renamed", number=deeper.number)
     assert (found.pk, found.article.slug) == (deeper.pk, "renamed")
+    assert ancestors.reply_counts_above([deeper.pk]) == {1: 2, 2: 1}
 
     Ban.objects.create(ip_hash="hash", reason="テスト")
     with pytest.raises(posting.Refused) as refused:

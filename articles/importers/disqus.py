@@ -184,9 +184,7 @@ def read_disqus(path: Path | str, progress: Callable[[int], None] | None = None)
 
 # The start of a thread or a post, with its dsq:id (not a post's <thread dsq:id="…"/>, which
 # names its thread).
-_OPENING = re.compile(
-    rb"<(?:[\w.-]+:)?(thread|post)\b[^>]*?:id=[\"']([^\"']*)[\"'][^>]*(?<!/)>"
-)
+_OPENING = re.compile(rb"<(?:[\w.-]+:)?(thread|post)\b[^>]*?:id=[\"']([^\"']*)[\"'][^>]*(?<!/)>")
 
 
 def _lines_of_post(path: Path, post_id: str) -> list[int]:
