@@ -280,14 +280,15 @@ class _RepeatedComment(Exception):
         self.comment_id, self.first_line, self.line = comment_id, first_line, line
 
 
+# The elements read, by depth: an item's (4: its comments, and the texts) and a comment's (5).
+_ITEM_ENDINGS = ("}comment", "}post_id", "}post_date_gmt", "pubDate")
+_COMMENT_ENDINGS = ("}comment_id", "}comment_date_gmt")
+
+
 class _Shape:
     """What the check sees of the file: the root, the depth, the channel's WXR markers; each
     item's comment ids (a post's comments are told apart by them: one given twice is refused);
     and the times that are not times (``notes``: the import gives them another)."""
-
-    # The texts read, by depth: an item's (4) and a comment's (5).
-    ITEM_TEXTS = ("post_id", "post_date_gmt", "pubDate")
-    COMMENT_TEXTS = ("comment_id", "comment_date_gmt")
 
     def __init__(self, parser) -> None:
         self.parser = parser
@@ -301,14 +302,30 @@ class _Shape:
         self.item: dict[str, tuple[str, int]] = {}  # name: (text, line)
         self.comment: dict[str, tuple[str, int]] = {}
         self.text: list[str] | None = None  # the text of an element read, while inside it
+        self.text_name = ""
         self.notes: list[tuple[int, str]] = []
 
-    def _name(self, tag: str) -> str | None:
-        return tag if tag == "pubDate" else _wp_name("{" + tag)
+    def _wanted(self, tag: str, endings: tuple[str, ...]) -> str | None:
+        """The WXR name of a tag read, if it is one of these (tested by its ending first: this
+        runs for every element of every item and comment)."""
+        if tag == "pubDate" and "pubDate" in endings:
+            return tag
+        if not tag.endswith(endings):
+            return None
+        return _wp_name("{" + tag)
 
     def start(self, tag: str, attrib: object) -> None:
         self.depth += 1
-        if self.depth == 1:
+        if self.depth == 5:
+            if self.in_comment and (name := self._wanted(tag, _COMMENT_ENDINGS)):
+                self._read_text(name)
+        elif self.depth == 4:
+            if self.in_item and (name := self._wanted(tag, _ITEM_ENDINGS)):
+                if name == "comment":
+                    self.in_comment, self.comment = True, {}
+                else:
+                    self._read_text(name)
+        elif self.depth == 1:
             self.root, self.root_line = tag, self.parser.CurrentLineNumber
         elif self.depth == 2 and tag == "channel":
             self.channel = True
@@ -317,23 +334,15 @@ class _Shape:
             self.is_wxr |= _wp_name("{" + tag) in names
             if tag == "item":
                 self.in_item, self.comment_ids, self.item = True, {}, {}
-        elif self.depth == 4 and self.in_item:
-            name = self._name(tag)
-            if name == "comment":
-                self.in_comment, self.comment = True, {}
-            elif name in self.ITEM_TEXTS:
-                self._read_text()
-        elif self.depth == 5 and self.in_comment and self._name(tag) in self.COMMENT_TEXTS:
-            self._read_text()
 
-    def _read_text(self) -> None:
-        self.text = []
+    def _read_text(self, name: str) -> None:
+        self.text, self.text_name = [], name
         self.parser.CharacterDataHandler = self.text.append  # for this element only
 
     def end(self, tag: str) -> None:
         if self.text is not None:
             read = ("".join(self.text).strip(), self.parser.CurrentLineNumber)
-            (self.comment if self.depth == 5 else self.item)[self._name(tag)] = read
+            (self.comment if self.depth == 5 else self.item)[self.text_name] = read
             self.text = self.parser.CharacterDataHandler = None
         elif self.depth == 4 and self.in_comment:
             self.in_comment = False
