@@ -179,6 +179,7 @@ def _article_page(
             loaded,
             order=order,
             show_all=show_all,
+            depth=depth,
             slots=slots,
             **extra,
         )
@@ -202,13 +203,13 @@ def _render_article_page(
     *,
     order: str,
     show_all: bool,
+    depth: int,
     slots: page_cache.Slots | None,
     **extra,
 ) -> str:
     """The page's HTML with its reaction slots left empty; ``loaded`` gets the comments read
     for threads rendered afresh. Rendered for the cache (a form not bound, shown to a reader
     without our cookies), its form tokens are left as slots too (``page_cache``)."""
-    depth = SHOW_ALL_DEPTH if show_all else MAX_DEPTH
     viewer = _viewer(request)
     if viewer.can_moderate:  # they see hidden and held comments: nothing from the cache
         personal = {tree_id for tree_id, _ in threads}

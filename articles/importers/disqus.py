@@ -174,7 +174,8 @@ def read_disqus(path: Path | str, progress: Callable[[int], None] | None = None)
         export.close()
         # Replies name their parent by id: with two posts of one id, which one they answer is
         # anyone's guess. Where the two are, read again only now that one is known.
-        first, second, *_ = [*_lines_of_post(path, repeated), None, None]
+        lines = _lines_of(path, {("post", repeated)}).get(("post", repeated), [])
+        first, second, *_ = [*lines, None, None]
         message = f"post id {repeated!r} is given twice" + (
             f" (first on line {first})" if first else ""
         )
@@ -187,27 +188,16 @@ def read_disqus(path: Path | str, progress: Callable[[int], None] | None = None)
 _OPENING = re.compile(rb"<(?:[\w.-]+:)?(thread|post)\b[^>]*?:id=[\"']([^\"']*)[\"'][^>]*(?<!/)>")
 
 
-def _lines_of_post(path: Path, post_id: str) -> list[int]:
-    """The lines on which a post of this id starts."""
-    with path.open("rb") as file:
-        return [
-            number
-            for number, line in enumerate(file, 1)
-            for kind, found in _OPENING.findall(line)
-            if kind == b"post" and found.decode() == post_id
-        ]
-
-
-def _lines_of(path: Path, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """The lines on which these threads and posts start (read again only when some are wanted:
-    the parser that read them gives no lines)."""
-    found: dict[tuple[str, str], int] = {}
+def _lines_of(path: Path, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
+    """The lines on which these threads and posts (kind, id) start (read again only when some
+    are wanted: the parser that read them gives no lines)."""
+    found: dict[tuple[str, str], list[int]] = {}
     with path.open("rb") as file:
         for number, line in enumerate(file, 1):
             for kind, item_id in _OPENING.findall(line):
                 key = (kind.decode(), item_id.decode())
                 if key in wanted:
-                    found.setdefault(key, number)
+                    found.setdefault(key, []).append(number)
     return found
 
 
@@ -272,7 +262,7 @@ def _read(file, path: Path, export: DisqusExport, progress) -> None:
         lines = _lines_of(path, set(not_times))
         for (kind, item_id), text in not_times.items():
             instead = "its thread's, or its article's" if kind == "post" else "its article's"
-            where = f"{path}:{lines[kind, item_id]}" if (kind, item_id) in lines else f"{path}"
+            where = f"{path}:{lines[kind, item_id][0]}" if (kind, item_id) in lines else f"{path}"
             export.notes.append(
                 f"{where}: {kind} {item_id}: {text!r} is not a time; it takes {instead}"
             )

@@ -126,13 +126,14 @@ def write_article(
         article = Article.objects.filter(import_ref=data.ref).first()
         if article is None and data.match_source_url and data.source_url:
             article = Article.objects.filter(source_url=data.source_url).order_by("pk").first()
-        if article is None:
+        created = article is None
+        if created:
             article = _create_article(data)
             summary.counts["articles created"] += 1
-            comments = _in_posting_order(comments, article)
+        comments = _in_posting_order(comments, article)
+        if created:
             _insert_new_article_comments(article, comments, summary)
         else:
-            comments = _in_posting_order(comments, article)
             changed = _update_comments(article, comments, summary)  # takes the tree locks
             if data.body is not None and _apply_slug_change(article, data):
                 summary.counts["articles moved to a new slug"] += 1

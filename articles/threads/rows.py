@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone
 from django.utils.translation import get_language, gettext, ngettext
 
-from ..boards.trips import TRIP_MARK
+from ..boards.trips import shown_name
 from ..models import comment_url
 from .layout import Row
 
@@ -75,10 +75,10 @@ def header(out: list[str], row: Row, url: str, words: dict[str, str], timezone: 
     # What the mute lists (static/js/mute.js) match on: public, like the name and ID shown.
     muting = ""
     if row.body_html:
-        name = escape(c.author_name) if c.author_name else words["anonymous"]
-        muting = f' data-name="{name}"'
-        if c.author_name.startswith(TRIP_MARK):  # a trip code with no name before it, shown
-            name = f"{words['anonymous']} {name}"  # after 名無しさん; muted by the code alone
+        # The stored name (a trip without a name, by its code alone, in any language).
+        muted = escape(c.author_name) if c.author_name else words["anonymous"]
+        muting = f' data-name="{muted}"'
+        name = escape(shown_name(c.author_name))
         if row.poster_id:
             muting += f' data-poster-id="{row.poster_id}"'
     out.append(
