@@ -30,23 +30,19 @@ def new_comments_bar(article: Article, page: Page, order: str, show_all: bool) -
         "other": ngettext("%(count)s new comment", "%(count)s new comments", 2),
         "shown": ngettext("%(count)s new comment shown", "%(count)s new comments shown", 1),
         "shown_other": ngettext("%(count)s new comment shown", "%(count)s new comments shown", 2),
-        # The toggles of a comment's replies, for a comment that a new reply gives one (or one
-        # more): their words as articles.threads.rows writes them.
-        **{
-            name: ngettext(singular, plural, count).replace("%(counter)s", "%(count)s")
-            for name, singular, plural, count in (
-                ("hide", "Hide %(counter)s reply", "Hide %(counter)s replies", 1),
-                ("hide_other", "Hide %(counter)s reply", "Hide %(counter)s replies", 2),
-                ("show", "Show %(counter)s hidden reply", "Show %(counter)s hidden replies", 1),
-                (
-                    "show_other",
-                    "Show %(counter)s hidden reply",
-                    "Show %(counter)s hidden replies",
-                    2,
-                ),
-            )
-        },
+        # The toggles of a comment's replies, which a new reply gives one (or a new count).
+        **_both("hide", "Hide %(counter)s reply", "Hide %(counter)s replies"),
+        **_both("show", "Show %(counter)s hidden reply", "Show %(counter)s hidden replies"),
         "badge": gettext("New"),
         "replies": gettext("Replies:"),
         "elsewhere": gettext("New comments on other pages:"),
+    }
+
+
+def _both(name: str, singular: str, plural: str) -> dict[str, str]:
+    """``name`` and ``name_other``: the words for one and for more, with the script's
+    "%(count)s" for articles.threads.rows' "%(counter)s" (the same catalogue entry)."""
+    return {
+        key: ngettext(singular, plural, count).replace("%(counter)s", "%(count)s")
+        for key, count in ((name, 1), (f"{name}_other", 2))
     }
