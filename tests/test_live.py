@@ -296,6 +296,18 @@ def test_an_answer_counts_the_replies_of_the_comments_above_its_replies(live_cli
     assert answer["replies"] == {"1": 5, "2": 3, "3": 1}
 
 
+def test_an_answers_reply_counts_name_no_held_comment(live_client, thread, post):
+    """A reply under a held comment is not sent, so the held one is never named above it."""
+    held = post(thread, "承認待ち", parent=numbered(thread)[2])  # 6
+    post(thread, "承認待ちへの返信", parent=held)  # 7, under it once it is held
+    services.comment_set_status(comment=held, status=Comment.Status.PENDING, moderator=None)
+    post(thread, "見える返信", parent=numbered(thread)[4])  # 8
+    answer = poll(live_client, thread, 5).json()
+    assert [c["number"] for c in answer["comments"]] == [8]
+    assert set(answer["replies"]) == {"1", "4"}
+    assert "承認待ち" not in str(answer)
+
+
 def test_the_article_page_carries_what_the_script_needs(live_client, thread):
     page = live_client.get(thread.get_absolute_url()).content.decode()
     bar = re.search(r'<div class="live-bar"[^>]*>', page).group(0)
